@@ -1,0 +1,196 @@
+/* main.c - the surge command: parse, call libsurge, set the exit code.
+ *
+ * Exit codes: 0 the run completed (whatever stopped it, its results were
+ * written); 1 a runtime failure (the target could not be set up, a result
+ * file could not be written, the run ended on a fatal error); 2 bad input
+ * (an unknown option, a malformed pattern or duration, a database file that
+ * cannot be opened).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "options.h"
+
+static surge_gen *running;   /* for the signal handler */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    surge_gen_stop(running);
+}
+
+typedef struct run_ctx {
+    surge_display *display;
+    FILE *csv[CLI_MAX_OUTS];
+    int ncsv;
+    double last_csv_t;
+} run_ctx;
+
+static void on_sample(const surge_result *live, void *user)
+{
+    run_ctx *ctx = user;
+    surge_display_update(ctx->display, live);
+    if (live->nhistory > 0) {
+        const surge_sample *s = &live->history[live->nhistory - 1];
+        if (s->t != ctx->last_csv_t) {
+            for (int i = 0; i < ctx->ncsv; i++)
+                surge_csv_sample(s, ctx->csv[i]);
+            ctx->last_csv_t = s->t;
+        }
+    }
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    cli_run opts = { .progress = SURGE_PROGRESS_AUTO };
+    surge_config_init(&opts.cfg);
+    int rc = cli_parse_run(argc, argv, &opts);
+    if (rc)
+        return rc;
+    if (opts.help) {
+        cli_help_run(stdout);
+        return 0;
+    }
+    run_ctx ctx = { .last_csv_t = -1e300 };
+    opts.cfg.on_sample = on_sample;
+    opts.cfg.user = &ctx;
+    char err[2048];
+    surge_gen *g = surge_gen_new(&opts.cfg, err, sizeof err);
+    if (!g)
+        return cli_usage_error("%s", err);
+
+    /* Open every output before the run: a path that can't be written is the
+     * user's mistake and must not cost them the run. */
+    FILE *files[CLI_MAX_OUTS] = { 0 };
+    for (int i = 0; i < opts.nouts; i++) {
+        files[i] = fopen(opts.outs[i].path, "w");
+        if (!files[i]) {
+            rc = cli_usage_error("--out: cannot write %s: %s", opts.outs[i].path, strerror(errno));
+            goto out;
+        }
+        if (opts.outs[i].kind == OUT_CSV) {
+            surge_csv_header(files[i]);
+            ctx.csv[ctx.ncsv++] = files[i];
+        }
+    }
+    ctx.display = surge_display_new(stderr, opts.progress);
+
+    running = g;
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int start = surge_gen_start(g, err, sizeof err);
+    if (start != 0) {
+        surge_display_finish(ctx.display);
+        fprintf(stderr, "surge: %s\n", err);
+        rc = start == SURGE_EINPUT ? 2 : 1;
+        goto out;
+    }
+    surge_gen_wait(g);
+    surge_display_finish(ctx.display);
+    const surge_result *r = surge_gen_result(g);
+    surge_summary_print(r, stdout);
+    fflush(stdout);
+    rc = r->error ? 1 : 0;
+    for (int i = 0; i < opts.nouts; i++)
+        if (opts.outs[i].kind == OUT_JSON && surge_result_write_json(r, files[i]) != 0) {
+            fprintf(stderr, "surge: writing %s failed\n", opts.outs[i].path);
+            rc = 1;
+        }
+out:
+    running = NULL;
+    for (int i = 0; i < opts.nouts; i++)
+        if (files[i] && fclose(files[i]) != 0) {
+            fprintf(stderr, "surge: writing %s failed: %s\n", opts.outs[i].path, strerror(errno));
+            rc = rc ? rc : 1;
+        }
+    surge_display_free(ctx.display);
+    surge_gen_free(g);
+    return rc;
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+    const char *expr = NULL;
+    bool json = false;
+    double window = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else if (strcmp(argv[i], "--duration") == 0 || strcmp(argv[i], "-d") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error("--duration: needs a value (DUR)");
+            if (surge_parse_duration(argv[++i], &window) != 0 || window <= 0)
+                return cli_usage_error("--duration: expected a duration like 30s or 5m, got \"%s\"", argv[i]);
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: surge plan PATTERN [--json] [--duration DUR]\n\n"
+                   "Preview a rate pattern without running it: a plot of the rate over time\n"
+                   "and the number of operations it asks for. --duration sets the window\n"
+                   "shown (default: the whole pattern, or a few cycles if it never ends).\n");
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1] && !expr) {
+            return cli_usage_error("plan: unknown option '%s' (see surge plan --help)", argv[i]);
+        } else if (!expr) {
+            expr = argv[i];
+        } else {
+            return cli_usage_error("plan: unexpected argument '%s' (quote the pattern as one argument)", argv[i]);
+        }
+    }
+    if (!expr)
+        return cli_usage_error("plan: no pattern given (e.g. surge plan 'ramp(10, 500, 60s)')");
+    char err[2048];
+    if (surge_plan_print(expr, window, json, 72, 14, stdout, err, sizeof err) != 0) {
+        fputs(err, stderr);
+        return 2;
+    }
+    return 0;
+}
+
+static int cmd_workloads(int argc, char **argv)
+{
+    if (argc > 1)
+        return cli_usage_error("workloads: expected at most one workload name");
+    if (surge_workload_describe(argc ? argv[0] : NULL, stdout) != 0)
+        return cli_usage_error("workloads: unknown workload '%s'", argv[0]);
+    return 0;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: surge COMMAND [args]\n\n"
+                 "commands:\n"
+                 "  run [TARGET] [options]   put load on a target (surge run --help)\n"
+                 "  plan PATTERN [--json]    preview a rate pattern\n"
+                 "  workloads [NAME]         list the built-in workloads, or show one\n"
+                 "  version                  print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "plan") == 0)
+        return cmd_plan(argc - 2, argv + 2);
+    if (strcmp(cmd, "workloads") == 0)
+        return cmd_workloads(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("surge %s\n", SURGE_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    return cli_usage_error("unknown command '%s' (expected run, plan, workloads, version)", cmd);
+}

@@ -1,0 +1,260 @@
+/* options.c - `surge run` options: one table for parsing and for --help,
+ * so the help can't drift from the code. Every value is range-checked and a
+ * bad one gets a line naming the option and what was expected. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("surge: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+typedef int (*setter)(cli_run *r, const char *opt, const char *arg);
+
+typedef struct option_def {
+    const char *name;     /* long name without "--" */
+    char shortname;       /* 0: none */
+    const char *arg;      /* placeholder, NULL for a flag */
+    const char *help;
+    setter set;
+} option_def;
+
+static int parse_u64(const char *opt, const char *arg, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (!*arg || *end || errno || arg[0] == '-' || v < lo || v > hi)
+        return cli_usage_error("--%s: expected a whole number %" PRIu64 "..%" PRIu64 ", got \"%s\"", opt, lo, hi, arg);
+    *out = v;
+    return 0;
+}
+
+static int parse_int(const char *opt, const char *arg, int lo, int hi, int *out)
+{
+    uint64_t v;
+    if (parse_u64(opt, arg, (uint64_t)lo, (uint64_t)hi, &v))
+        return 2;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_dur(const char *opt, const char *arg, double *out)
+{
+    if (surge_parse_duration(arg, out) != 0)
+        return cli_usage_error("--%s: expected a duration like 500ms, 30s, 5m or 1h30m, got \"%s\"", opt, arg);
+    return 0;
+}
+
+static int set_target(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.target = a; return 0; }
+static int set_workload(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.workload = a; return 0; }
+static int set_pattern(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.pattern = a; return 0; }
+static int set_mix(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.mix = a; return 0; }
+static int set_fresh(cli_run *r, const char *o, const char *a) { (void)o, (void)a; r->cfg.fresh = true; return 0; }
+static int set_help(cli_run *r, const char *o, const char *a) { (void)o, (void)a; r->help = true; return 0; }
+static int set_threads(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 1024, &r->cfg.threads); }
+static int set_connections(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 100000, &r->cfg.connections); }
+static int set_history(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 10000000, &r->cfg.history); }
+static int set_scale(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 100000, &r->cfg.scale); }
+static int set_warmup(cli_run *r, const char *o, const char *a) { return parse_dur(o, a, &r->cfg.warmup); }
+static int set_late(cli_run *r, const char *o, const char *a) { return parse_dur(o, a, &r->cfg.late_after); }
+
+static int set_duration(cli_run *r, const char *o, const char *a)
+{
+    if (parse_dur(o, a, &r->cfg.duration))
+        return 2;
+    if (r->cfg.duration <= 0)
+        return cli_usage_error("--%s: must be more than 0, got \"%s\"", o, a);
+    return 0;
+}
+
+static int set_interval(cli_run *r, const char *o, const char *a)
+{
+    if (parse_dur(o, a, &r->cfg.interval))
+        return 2;
+    if (r->cfg.interval < 0.01 || r->cfg.interval > 3600)
+        return cli_usage_error("--%s: expected 10ms..1h, got \"%s\"", o, a);
+    return 0;
+}
+
+static int set_transactions(cli_run *r, const char *o, const char *a)
+{
+    return parse_u64(o, a, 1, UINT64_MAX / 2, &r->cfg.transactions);
+}
+
+static int set_seed(cli_run *r, const char *o, const char *a)
+{
+    r->cfg.has_seed = true;
+    return parse_u64(o, a, 0, UINT64_MAX, &r->cfg.seed);
+}
+
+static int set_arrivals(cli_run *r, const char *o, const char *a)
+{
+    if (strcmp(a, "even") == 0)
+        r->cfg.arrivals = SURGE_ARRIVALS_EVEN;
+    else if (strcmp(a, "poisson") == 0)
+        r->cfg.arrivals = SURGE_ARRIVALS_POISSON;
+    else
+        return cli_usage_error("--%s: expected even or poisson, got \"%s\"", o, a);
+    return 0;
+}
+
+static int set_think(cli_run *r, const char *o, const char *a)
+{
+    const char *dots = strstr(a, "..");
+    char lo[64];
+    const char *hi = a;
+    if (dots) {
+        snprintf(lo, sizeof lo, "%.*s", (int)(dots - a), a);
+        hi = dots + 2;
+    } else {
+        snprintf(lo, sizeof lo, "%s", a);
+    }
+    if (surge_parse_duration(lo, &r->cfg.think_min) || surge_parse_duration(hi, &r->cfg.think_max) ||
+        r->cfg.think_min > r->cfg.think_max)
+        return cli_usage_error("--%s: expected MIN..MAX durations like 10ms..50ms, got \"%s\"", o, a);
+    return 0;
+}
+
+static int set_progress(cli_run *r, const char *o, const char *a)
+{
+    static const struct { const char *name; surge_progress mode; } modes[] = {
+        { "auto", SURGE_PROGRESS_AUTO }, { "live", SURGE_PROGRESS_LIVE },
+        { "plain", SURGE_PROGRESS_PLAIN }, { "none", SURGE_PROGRESS_NONE },
+    };
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(a, modes[i].name) == 0) {
+            r->progress = modes[i].mode;
+            return 0;
+        }
+    return cli_usage_error("--%s: expected auto, live, plain or none, got \"%s\"", o, a);
+}
+
+static int set_out(cli_run *r, const char *o, const char *a)
+{
+    if (r->nouts == CLI_MAX_OUTS)
+        return cli_usage_error("--%s: at most %d outputs", o, CLI_MAX_OUTS);
+    cli_out *out = &r->outs[r->nouts];
+    if (strncmp(a, "json:", 5) == 0)
+        out->kind = OUT_JSON;
+    else if (strncmp(a, "csv:", 4) == 0)
+        out->kind = OUT_CSV;
+    else
+        return cli_usage_error("--%s: expected json:FILE or csv:FILE, got \"%s\"", o, a);
+    out->path = strchr(a, ':') + 1;
+    if (!*out->path)
+        return cli_usage_error("--%s: no file name in \"%s\"", o, a);
+    r->nouts++;
+    return 0;
+}
+
+static const option_def run_options[] = {
+    { "target",       'T', "URL",      "target to load: sqlite:PATH (default sqlite:surge.db), null:", set_target },
+    { "workload",     'w', "NAME",     "workload: ecommerce (default), noop", set_workload },
+    { "pattern",      'p', "EXPR",     "rate pattern, open loop (see docs/patterns.md); without it: closed loop", set_pattern },
+    { "rate",         'r', "EXPR",     "same as --pattern", set_pattern },
+    { "arrivals",     0,   "KIND",     "even (default) or poisson arrivals in open loop", set_arrivals },
+    { "mix",          'm', "OP=W,...", "operation weights, e.g. new_customer_order=10,advance_order_status=90", set_mix },
+    { "threads",      't', "N",        "worker threads (default: cores; SQLite: one per connection)", set_threads },
+    { "connections",  'c', "N",        "connections in all (default: one per thread)", set_connections },
+    { "think",        0,   "MIN..MAX", "closed loop: random pause between operations", set_think },
+    { "duration",     'd', "DUR",      "measured length (default: the pattern's, else 10s)", set_duration },
+    { "transactions", 'n', "N",        "stop after N measured operations", set_transactions },
+    { "warmup",       0,   "DUR",      "unmeasured load first, at the pattern's starting rate", set_warmup },
+    { "interval",     'i', "DUR",      "sample interval (default 1s)", set_interval },
+    { "history",      0,   "N",        "samples kept in memory (default 1000)", set_history },
+    { "late-after",   0,   "DUR",      "an operation starting this late is counted late (default 1ms)", set_late },
+    { "seed",         0,   "N",        "random seed: same seed, same choices (default: from the clock)", set_seed },
+    { "scale",        0,   "N",        "seed data size factor (default 1)", set_scale },
+    { "fresh",        0,   NULL,       "drop and recreate the workload's tables first", set_fresh },
+    { "out",          'o', "KIND:FILE","json:FILE (result at the end) or csv:FILE (samples as they come); repeatable", set_out },
+    { "progress",     0,   "MODE",     "auto (default), live, plain or none", set_progress },
+    { "help",         'h', NULL,       "this help", set_help },
+};
+
+#define NOPTIONS (sizeof run_options / sizeof run_options[0])
+
+void cli_help_run(FILE *out)
+{
+    fprintf(out, "usage: surge run [TARGET] [options]\n\n"
+                 "Put load on TARGET following a rate pattern (open loop) or at a fixed\n"
+                 "concurrency (closed loop), then print a summary.\n\noptions:\n");
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const option_def *o = &run_options[i];
+        char left[64];
+        snprintf(left, sizeof left, "%s%c%s--%s %s", o->shortname ? "-" : "", o->shortname ? o->shortname : ' ',
+                 o->shortname ? ", " : "  ", o->name, o->arg ? o->arg : "");
+        fprintf(out, "  %-30s %s\n", o->shortname ? left : left + 2, o->help);
+    }
+    fprintf(out, "\nexamples:\n"
+                 "  surge run sqlite:shop.db --pattern 'ramp(10, 500, 60s) then sine(base=400, amp=100, period=30s, duration=5m)'\n"
+                 "  surge run null: --workload noop --transactions 10000000\n");
+}
+
+static const option_def *find_long(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strlen(run_options[i].name) == len && strncmp(run_options[i].name, name, len) == 0)
+            return &run_options[i];
+    return NULL;
+}
+
+static const option_def *find_short(char c)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (run_options[i].shortname == c)
+            return &run_options[i];
+    return NULL;
+}
+
+int cli_parse_run(int argc, char **argv, cli_run *r)
+{
+    bool have_target = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const option_def *o = NULL;
+        const char *value = NULL;
+        if (strncmp(a, "--", 2) == 0 && a[2]) {
+            const char *eq = strchr(a + 2, '=');
+            size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            o = find_long(a + 2, len);
+            if (!o)
+                return cli_usage_error("unknown option '%.*s' (see surge run --help)", (int)(len + 2), a);
+            value = eq ? eq + 1 : NULL;
+        } else if (a[0] == '-' && a[1] && !a[2]) {
+            o = find_short(a[1]);
+            if (!o)
+                return cli_usage_error("unknown option '%s' (see surge run --help)", a);
+        } else if (!have_target && a[0] != '-') {
+            r->cfg.target = a;
+            have_target = true;
+            continue;
+        } else {
+            return cli_usage_error("unexpected argument '%s' (the target was already given as '%s')", a, r->cfg.target);
+        }
+        if (o->arg && !value) {
+            if (i + 1 >= argc)
+                return cli_usage_error("--%s: needs a value (%s)", o->name, o->arg);
+            value = argv[++i];
+        } else if (!o->arg && value) {
+            return cli_usage_error("--%s: takes no value", o->name);
+        }
+        int rc = o->set(r, o->name, value);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,34 @@
+/* options.h - the command line as data: one table drives parsing and --help. */
+#ifndef SURGE_CLI_OPTIONS_H
+#define SURGE_CLI_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "surge.h"
+
+#define CLI_MAX_OUTS 8
+
+typedef struct cli_out {
+    enum { OUT_JSON, OUT_CSV } kind;
+    const char *path;
+} cli_out;
+
+/* Everything `surge run` was asked for: the library's config plus what the
+ * CLI itself handles (outputs, progress). */
+typedef struct cli_run {
+    surge_config cfg;
+    surge_progress progress;
+    int nouts;
+    cli_out outs[CLI_MAX_OUTS];
+    bool help;
+} cli_run;
+
+/* Parse `surge run` arguments (argv[0] is the first option). 0, or 2 after
+ * printing a one-line error naming the option. */
+int cli_parse_run(int argc, char **argv, cli_run *run);
+void cli_help_run(FILE *out);
+
+/* Shared by the subcommands: print "surge: MSG" to stderr and return 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

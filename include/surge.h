@@ -1,0 +1,236 @@
+/* surge.h - the public API of libsurge, a patterned load generator.
+ *
+ * A program fills a surge_config, creates a generator, starts it, and waits;
+ * the generator runs worker threads that put load on a target following a
+ * rate pattern (open loop) or at a fixed concurrency (closed loop), and a
+ * reporter thread that takes a sample every interval. The CLI, the dashboard
+ * and other programs all drive the generator through this header.
+ *
+ *   surge_config cfg;
+ *   surge_config_init(&cfg);
+ *   cfg.target = "sqlite:app.db";
+ *   cfg.pattern = "ramp(10, 500, 60s)";
+ *   char err[256];
+ *   surge_gen *g = surge_gen_new(&cfg, err, sizeof err);
+ *   if (!g || surge_gen_start(g, err, sizeof err) != 0) ... report err ...
+ *   surge_gen_wait(g);
+ *   const surge_result *r = surge_gen_result(g);
+ *   surge_gen_free(g);
+ *
+ * Units: times in seconds (double) unless a name says _ms; latencies in the
+ * result are milliseconds; rates in operations per second.
+ * Latency ("latency_ms") is measured from each operation's *intended* start
+ * (its place in the schedule), so a stalled target shows in the percentiles;
+ * service time ("service_ms") is measured from the moment it was really sent.
+ */
+#ifndef SURGE_H
+#define SURGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SURGE_VERSION "0.1.0"
+
+typedef enum surge_arrivals {
+    SURGE_ARRIVALS_EVEN = 0,     /* evenly spaced by the pattern's rate */
+    SURGE_ARRIVALS_POISSON = 1,  /* Poisson process with the pattern's rate */
+} surge_arrivals;
+
+typedef enum surge_progress {
+    SURGE_PROGRESS_AUTO = 0,     /* live display on a terminal, plain lines otherwise */
+    SURGE_PROGRESS_LIVE,
+    SURGE_PROGRESS_PLAIN,
+    SURGE_PROGRESS_NONE,
+} surge_progress;
+
+typedef struct surge_result surge_result;
+
+/* Called by the reporter thread after every sample (and once at the end with
+ * state SURGE_STATE_DONE). `live` is valid only during the call. */
+typedef void (*surge_sample_fn)(const surge_result *live, void *user);
+
+typedef struct surge_config {
+    const char *target;        /* URL, default "sqlite:surge.db" */
+    const char *workload;      /* default "ecommerce"; see surge_workload_names() */
+    const char *pattern;       /* rate pattern expression; NULL = closed loop */
+    const char *mix;           /* "op=weight,op=weight" overriding the workload's weights; NULL */
+    surge_arrivals arrivals;
+    int threads;               /* worker threads; 0 = number of cores */
+    int connections;           /* total connections; 0 = one per thread (drivers may cap it) */
+    double think_min, think_max; /* closed loop: random pause between operations, seconds */
+    double duration;           /* seconds of measured load; 0 = the pattern's length, or 10 s closed loop */
+    uint64_t transactions;     /* stop after this many measured operations; 0 = no limit */
+    double warmup;             /* seconds of unmeasured load before the measured part */
+    double interval;           /* seconds between samples, default 1 */
+    int history;               /* samples kept, default 1000 (oldest dropped) */
+    uint64_t seed;             /* random seed; see has_seed */
+    bool has_seed;             /* false: a seed is drawn from the clock (and reported) */
+    int scale;                 /* seed data size factor for built-in workloads, default 1 */
+    bool fresh;                /* drop and recreate the workload's tables before the run */
+    double late_after;         /* an operation starting this many seconds past its intended time is late; default 0.001 */
+    surge_sample_fn on_sample;
+    void *user;
+} surge_config;
+
+void surge_config_init(surge_config *cfg);   /* every default above */
+
+/* ---- results ---------------------------------------------------------- */
+
+typedef enum surge_state {
+    SURGE_STATE_NEW = 0,
+    SURGE_STATE_SETUP,       /* connecting, creating schema, seeding */
+    SURGE_STATE_WARMUP,
+    SURGE_STATE_RUNNING,
+    SURGE_STATE_STOPPING,    /* no new operations; waiting for those in flight */
+    SURGE_STATE_DONE,
+} surge_state;
+
+typedef struct surge_latency {  /* milliseconds; all 0 when there were no operations */
+    double p50, p90, p95, p99, p999, mean, min, max;
+} surge_latency;
+
+typedef struct surge_op_result {
+    const char *name;
+    double weight;                /* the workload's weight (after --mix) */
+    uint64_t ok, failed;
+    surge_latency latency_ms;     /* from the intended start */
+    surge_latency service_ms;     /* from the real send */
+} surge_op_result;
+
+typedef struct surge_error_count {
+    const char *message;          /* grouped: digits replaced by '#' */
+    const char *op;               /* first operation seen failing with it */
+    uint64_t count;
+} surge_error_count;
+
+typedef struct surge_sample {
+    double t;                     /* seconds since the measured start, at the end of the interval */
+    double length;                /* seconds covered by the sample */
+    double target_rate;           /* ops/s the pattern asked for, averaged over the interval; 0 closed loop */
+    double actual_rate;           /* completed ops/s over the interval */
+    uint64_t ok, failed, late;    /* in the interval */
+    double p50_ms, p95_ms, p99_ms, max_ms, mean_ms;  /* latency from the intended start, in the interval */
+    int phase;                    /* pattern phase index, -1 closed loop */
+} surge_sample;
+
+struct surge_result {
+    surge_state state;
+    const char *stop_reason;      /* "duration", "pattern ended", "transactions", "signal", "stopped", "error" */
+    const char *error;            /* a fatal error that ended the run, or NULL */
+
+    /* What ran (echoed for reports; the target's password is masked). */
+    const char *target, *workload, *pattern, *mode /* "open" | "closed" */, *arrivals;
+    int threads, connections;
+    uint64_t seed;
+    double warmup_s, interval_s;
+    double planned_s;             /* planned measured length; INFINITY unknown (signal or count bound) */
+    uint64_t planned_ops;         /* --transactions, or the pattern's count over the planned length; 0 unknown */
+    char started_at[32];          /* wall clock, UTC ISO-8601, for people */
+
+    double elapsed_s;             /* since the measured start (negative during warmup) */
+    double duration_s;            /* measured length so far / in all */
+    uint64_t ops_total, ops_ok, ops_failed;
+    uint64_t late;                /* operations that started later than late_after past their intended start */
+    uint64_t warmup_dropped;      /* warmup operations never started because the measured part began */
+    double throughput;            /* ops_ok / duration_s */
+    double target_rate;           /* the pattern's current rate (live) or average rate (at the end) */
+    double current_rate;          /* completed ops/s over the last interval */
+    surge_latency latency_ms, service_ms;
+    surge_latency lag_ms;         /* real start - intended start */
+
+    int phase;                    /* current pattern phase, -1 closed loop */
+    int nphases;
+
+    int nops;
+    const surge_op_result *ops;
+    int nerrors;                  /* sorted by count, most first */
+    const surge_error_count *errors;
+    int nhistory;                 /* oldest first */
+    const surge_sample *history;
+};
+
+/* ---- the generator ---------------------------------------------------- */
+
+typedef struct surge_gen surge_gen;
+
+/* Check the configuration (target URL, workload, pattern, mix, numbers) and
+ * build a generator. Nothing is connected yet. NULL on bad input, with a
+ * one-line message in err. The config is copied. */
+surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen);
+
+#define SURGE_ERUNTIME (-1)   /* the target failed: unreachable, refused, set-up failed */
+#define SURGE_EINPUT   (-2)   /* the user's input is wrong: e.g. a database file that cannot be opened */
+
+/* Connect, prepare the workload (create schema and seed when needed), start
+ * the workers and the reporter, and return 0. SURGE_EINPUT or SURGE_ERUNTIME
+ * with a one-line message in err when the target cannot be opened or set up
+ * (nothing keeps running then, and there is no result). */
+int surge_gen_start(surge_gen *g, char *err, size_t errlen);
+
+/* Ask the run to stop: no new operations; those in flight finish (bounded).
+ * Async-signal-safe: may be called from a signal handler. */
+void surge_gen_stop(surge_gen *g);
+
+/* Block until the run has ended and the final result is ready. */
+void surge_gen_wait(surge_gen *g);
+
+/* The final result after surge_gen_wait; owned by the generator. */
+const surge_result *surge_gen_result(const surge_gen *g);
+
+void surge_gen_free(surge_gen *g);   /* NULL is a no-op; stops and waits if needed */
+
+/* ---- outputs ---------------------------------------------------------- */
+
+/* Write the result as JSON (schema in docs/result.md). 0 or -1 (errno set). */
+int surge_result_write_json(const surge_result *r, FILE *out);
+
+/* The history as CSV: a header line, then one line per sample. */
+void surge_csv_header(FILE *out);
+void surge_csv_sample(const surge_sample *s, FILE *out);
+
+/* The final summary for people. */
+void surge_summary_print(const surge_result *r, FILE *out);
+
+/* Progress while running: a live, redrawn panel on a terminal (progress bar,
+ * current vs target rate, ok/failed, latency, operation mix, top errors), or
+ * one plain line per sample. Feed it every live result from on_sample. */
+typedef struct surge_display surge_display;
+surge_display *surge_display_new(FILE *out, surge_progress mode);
+void surge_display_update(surge_display *d, const surge_result *live);
+void surge_display_finish(surge_display *d);   /* leave the terminal clean */
+void surge_display_free(surge_display *d);     /* NULL is a no-op */
+
+/* ---- what is available -------------------------------------------------- */
+
+/* NULL-terminated list of built-in workload names. */
+const char *const *surge_workload_names(void);
+
+/* Print the workloads with their operations and weights (name NULL), or one
+ * workload with its SQL. -1 if there is no such workload. */
+int surge_workload_describe(const char *name, FILE *out);
+
+/* Preview a pattern: a terminal plot (or JSON with json = true) of its rate
+ * over [0, window] seconds (window <= 0: its length, or a sensible window
+ * when it never ends) and its total operations. -1 with the parse error,
+ * caret line included, in err. */
+int surge_plan_print(const char *expr, double window, bool json, int width, int height,
+                     FILE *out, char *err, size_t errlen);
+
+/* Durations and rates as people write them ("500ms", "1h30m", "30s"; a bare
+ * number is seconds / "100", "30/m"). 0 on success, -1 on bad input. */
+int surge_parse_duration(const char *s, double *seconds);
+int surge_parse_rate(const char *s, double *per_second);
+
+/* Copy url into buf with any password replaced by "****". */
+char *surge_mask_url(const char *url, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install what surge needs to build and test, on Debian 12, skipping what is
+# already there. Uses sudo when not root. Safe to run again and again.
+set -eu
+
+# build: compiler, cmake, pkg-config; library: sqlite; tests: python3, the
+# sqlite3 shell, clang + its sanitizer and libFuzzer runtimes.
+PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 python3 clang libclang-rt-dev"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "surge: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

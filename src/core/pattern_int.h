@@ -1,0 +1,54 @@
+/* pattern_int.h - what pattern_parse.c hands to pattern.c.
+ *
+ * The parser checks every value against its column (so errors point at the
+ * right token) and fills a pat_shape; pattern.c turns a checked shape into
+ * pieces and phases. Nothing outside these two files includes this header.
+ */
+#ifndef SURGE_PATTERN_INT_H
+#define SURGE_PATTERN_INT_H
+
+#include "core/pattern.h"
+
+/* Limits that keep a hostile or mistyped expression from eating memory or
+ * time: the parser reports each with its own message. */
+#define PAT_MAX_EXPR     65536         /* characters in an expression */
+#define PAT_MAX_PIECES   10000         /* compiled pieces (and so steps or points) */
+#define PAT_MAX_MIX      64            /* operations in one mix */
+#define PAT_MAX_RATE     1e9           /* ops/s in any one value */
+#define PAT_MAX_SECONDS  315576000.0   /* any one duration: 10 years, as in units.c */
+#define PAT_MAX_TOTAL    1e9           /* the whole finite pattern (about 31 years) */
+#define PAT_MAX_COUNT    1e9           /* burst count */
+#define PAT_MIN_SECONDS  1e-6          /* shortest non-zero duration: 1us */
+
+enum pat_shape_kind { SHAPE_CONSTANT, SHAPE_RAMP, SHAPE_STEP, SHAPE_SINE, SHAPE_BURST, SHAPE_POINTS };
+
+/* step: x = rate, y = seconds; points: x = time, y = rate. */
+typedef struct pat_pair {
+    double x, y;
+} pat_pair;
+
+/* One parsed shape, values already checked and in seconds, ops/s and
+ * radians. Booleans are 0 or 1 (doubles, so one argument table can point at
+ * every field). dur is INFINITY when no duration was given. */
+typedef struct pat_shape {
+    int kind;
+    double rate, dur;                  /* constant; burst's rate; sine's duration */
+    double start, end, ramp, hold, down;
+    double base, amp, period, phase;
+    double on, off, count, idle;
+    double repeat;                     /* step's repeat, points' loop */
+    const pat_pair *pairs;
+    int npairs;
+} pat_shape;
+
+/* Results of pat_add_shape. */
+enum { PAT_OK = 0, PAT_ENOMEM = -1, PAT_ETOOMANY = -2, PAT_ETOOLONG = -3 };
+
+pat_t *pat_alloc(void);
+
+/* Compile a checked shape and append it as the next phase, which takes
+ * ownership of `mix` (malloc'd, nmix entries; NULL when 0) in every case.
+ * A shape may only follow one that ends (the parser checks). */
+int pat_add_shape(pat_t *p, const pat_shape *s, const char *label, pat_mix *mix, int nmix);
+
+#endif

@@ -1,0 +1,123 @@
+/* driver.h - how an operation reaches a target: one table of functions per
+ * driver, one file per driver (src/drivers/NAME.c), registered in driver.c.
+ *
+ * A driver executes statements it is given; it knows nothing of workloads.
+ * Statements are SQL text with `?` placeholders (a driver whose server wants
+ * `$1` rewrites them when it prepares), prepared once per connection, and run
+ * with parameters that are always bound, never pasted into the text.
+ *
+ * The engine runs one statement at a time on a connection:
+ *
+ *   start(conn, call, reply)  -> DRV_DONE   finished; reply holds the outcome
+ *                             -> DRV_WAIT   in progress: poll reply->fd for
+ *                                           reply->events, then call resume()
+ *   resume(conn, reply)       -> DRV_DONE | DRV_WAIT (same meaning)
+ *
+ * A driver whose library only blocks (SQLite) always answers DRV_DONE, and
+ * the worker's thread waits inside the call; one that talks to a server over
+ * a socket answers DRV_WAIT so one worker thread can drive many connections.
+ * Errors are outcomes, not return values: reply->err says which class
+ * (the engine decides what to do with each: retry, reconnect, count).
+ */
+#ifndef SURGE_DRIVER_H
+#define SURGE_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DRV_MAX_PARAMS 16
+#define DRV_MAX_COLS   4
+#define DRV_ERRMSG     256
+
+/* Statement ids below 0 are the driver's own transaction control. */
+enum {
+    DRV_STMT_BEGIN = -1,      /* start a read-write transaction (SQLite: BEGIN IMMEDIATE) */
+    DRV_STMT_COMMIT = -2,
+    DRV_STMT_ROLLBACK = -3,
+};
+
+typedef enum drv_status { DRV_DONE = 0, DRV_WAIT = 1 } drv_status;
+
+typedef enum drv_errclass {
+    DRV_OK = 0,
+    DRV_ERR_RETRYABLE,    /* deadlock, serialization failure, busy / lock timeout */
+    DRV_ERR_CONNECTION,   /* the connection is gone; reconnect */
+    DRV_ERR_CONSTRAINT,   /* unique, foreign key, check, not null */
+    DRV_ERR_OTHER,
+} drv_errclass;
+
+typedef enum drv_type { DRV_NULL = 0, DRV_INT, DRV_DOUBLE, DRV_TEXT } drv_type;
+
+typedef struct drv_value {
+    drv_type type;
+    union {
+        int64_t i;
+        double d;
+        struct { const char *s; int len; } text;   /* not copied: valid until the call completes */
+    } v;
+} drv_value;
+
+/* One statement to run. */
+typedef struct drv_call {
+    int stmt;                 /* index into the prepared statements, or DRV_STMT_* */
+    int nparams;
+    drv_value params[DRV_MAX_PARAMS];
+} drv_call;
+
+/* The outcome of a statement (or, for DRV_WAIT, what to wait for). */
+typedef struct drv_reply {
+    int fd;                   /* DRV_WAIT: the socket to poll */
+    uint32_t events;          /* DRV_WAIT: EPOLLIN / EPOLLOUT */
+    drv_errclass err;         /* DRV_OK when the statement succeeded */
+    char errmsg[DRV_ERRMSG];  /* the server's message when err != DRV_OK */
+    int64_t rows;             /* rows changed (DML) or returned (queries) */
+    int64_t last_id;          /* id of the last row inserted, where the target knows it */
+    int ncols;                /* integer columns of the first row returned, up to DRV_MAX_COLS */
+    int64_t col[DRV_MAX_COLS];
+} drv_reply;
+
+typedef struct drv_conn drv_conn;   /* each driver defines its own */
+
+typedef struct drv_ops {
+    const char *name;           /* "sqlite" */
+    const char *const *schemes; /* URL prefixes it answers to, NULL-terminated: "sqlite:" */
+    const char *dialect;        /* SQL dialect the workloads write for: "sqlite", "postgres", "mysql", "none" */
+    int max_conns_per_thread;   /* 0 = no limit; SQLite is 1: its calls block the thread */
+    bool local;                 /* a local file: failing to open it is a bad argument, not a runtime failure */
+
+    /* Open a connection. NULL with a one-line message (naming where it tried,
+     * never a password) on failure. Called from the thread that will use it. */
+    drv_conn *(*connect)(const char *url, char *err, size_t errlen);
+
+    /* Prepare the statement texts once; call.stmt indexes this array.
+     * -1 with a message when one fails (the message names which). */
+    int (*prepare)(drv_conn *c, int nstmts, const char *const *sql, char *err, size_t errlen);
+
+    /* Run a statement without preparing it (schema set-up, seeding), blocking
+     * until done. Multiple statements separated by ';' are allowed. -1 with a message on error. */
+    int (*exec)(drv_conn *c, const char *sql, char *err, size_t errlen);
+
+    drv_status (*start)(drv_conn *c, const drv_call *call, drv_reply *reply);
+    drv_status (*resume)(drv_conn *c, drv_reply *reply);   /* NULL for drivers that never wait */
+
+    void (*close)(drv_conn *c);   /* NULL is a no-op */
+} drv_ops;
+
+/* The driver that answers to this URL, or NULL. */
+const drv_ops *drv_find(const char *url);
+
+/* Names of the registered URL schemes, for error messages ("sqlite:, null:"). */
+const char *drv_schemes_list(void);
+
+/* Run a call to completion on any driver, polling when it waits. For set-up
+ * and seeding, not for the hot path. Returns reply->err. */
+drv_errclass drv_run(const drv_ops *d, drv_conn *c, const drv_call *call, drv_reply *reply);
+
+/* Value constructors, to keep workloads short. */
+static inline drv_value drv_int(int64_t i) { drv_value v = { .type = DRV_INT, .v.i = i }; return v; }
+static inline drv_value drv_double(double d) { drv_value v = { .type = DRV_DOUBLE, .v.d = d }; return v; }
+static inline drv_value drv_text(const char *s, int len) { drv_value v = { .type = DRV_TEXT, .v.text = { s, len } }; return v; }
+static inline drv_value drv_null(void) { drv_value v = { .type = DRV_NULL }; return v; }
+
+#endif

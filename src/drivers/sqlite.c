@@ -1,0 +1,196 @@
+/* sqlite.c - the embedded default target, on libsqlite3.
+ *
+ * URL: sqlite:PATH, sqlite://PATH or sqlite::memory:. Each connection opens
+ * the file itself, in WAL mode so readers never wait for the writer.
+ * SQLite's calls block the calling thread, so the engine gives this driver
+ * one connection per worker thread; write transactions start with
+ * BEGIN IMMEDIATE so a second writer waits on busy_timeout instead of
+ * failing at once when it upgrades a read lock (SQLite's deadlock escape).
+ */
+#include "drivers/driver.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SQLITE_BUSY_MS 5000
+
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_COUNT };
+
+struct drv_conn {
+    sqlite3 *db;
+    int nstmts;
+    sqlite3_stmt **stmts;
+    sqlite3_stmt *tx[TX_COUNT];
+};
+
+static const char *sqlite_path(const char *url)
+{
+    if (strncmp(url, "sqlite://", 9) == 0)
+        return url + 9;
+    return url + 7;   /* "sqlite:" */
+}
+
+static void sqlite_close(drv_conn *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->nstmts; i++)
+        sqlite3_finalize(c->stmts[i]);
+    for (int i = 0; i < TX_COUNT; i++)
+        sqlite3_finalize(c->tx[i]);
+    free(c->stmts);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static drv_conn *sqlite_connect(const char *url, char *err, size_t errlen)
+{
+    const char *path = sqlite_path(url);
+    if (!*path) {
+        snprintf(err, errlen, "sqlite: no file name in '%s' (try sqlite:surge.db)", url);
+        return NULL;
+    }
+    drv_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "sqlite: out of memory");
+        return NULL;
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite: cannot open '%s': %s", path,
+                 c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        sqlite_close(c);
+        return NULL;
+    }
+    sqlite3_busy_timeout(c->db, SQLITE_BUSY_MS);
+    /* The first statement reads the file: a file that is not a database, or
+     * one we may not write, fails here rather than mid-run. */
+    char *msg = NULL;
+    const char *setup = strcmp(path, ":memory:") == 0
+        ? "PRAGMA foreign_keys=ON"
+        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON";
+    if (sqlite3_exec(c->db, setup, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite: cannot use '%s': %s", path, msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        sqlite_close(c);
+        return NULL;
+    }
+    static const char *const tx_sql[TX_COUNT] = { "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK" };
+    for (int i = 0; i < TX_COUNT; i++)
+        if (sqlite3_prepare_v3(c->db, tx_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->tx[i], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->db));
+            sqlite_close(c);
+            return NULL;
+        }
+    return c;
+}
+
+static int sqlite_prepare(drv_conn *c, int nstmts, const char *const *sql, char *err, size_t errlen)
+{
+    c->stmts = calloc((size_t)nstmts, sizeof *c->stmts);
+    if (!c->stmts) {
+        snprintf(err, errlen, "sqlite: out of memory");
+        return -1;
+    }
+    c->nstmts = nstmts;
+    for (int i = 0; i < nstmts; i++)
+        if (sqlite3_prepare_v3(c->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[i], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "sqlite: cannot prepare statement %d (%.60s...): %s", i, sql[i],
+                     sqlite3_errmsg(c->db));
+            return -1;
+        }
+    return 0;
+}
+
+static int sqlite_exec(drv_conn *c, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite: %s", msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static drv_errclass sqlite_class(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return DRV_ERR_RETRYABLE;
+    case SQLITE_CONSTRAINT:
+        return DRV_ERR_CONSTRAINT;
+    default:
+        return DRV_ERR_OTHER;
+    }
+}
+
+static int bind_params(sqlite3_stmt *s, const drv_call *call)
+{
+    for (int i = 0; i < call->nparams; i++) {
+        const drv_value *v = &call->params[i];
+        int rc;
+        switch (v->type) {
+        case DRV_INT:    rc = sqlite3_bind_int64(s, i + 1, v->v.i); break;
+        case DRV_DOUBLE: rc = sqlite3_bind_double(s, i + 1, v->v.d); break;
+        case DRV_TEXT:   rc = sqlite3_bind_text(s, i + 1, v->v.text.s, v->v.text.len, SQLITE_STATIC); break;
+        default:         rc = sqlite3_bind_null(s, i + 1); break;
+        }
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+static drv_status sqlite_start(drv_conn *c, const drv_call *call, drv_reply *r)
+{
+    sqlite3_stmt *s = call->stmt >= 0 ? (call->stmt < c->nstmts ? c->stmts[call->stmt] : NULL)
+                                      : (-call->stmt - 1 < TX_COUNT ? c->tx[-call->stmt - 1] : NULL);
+    r->err = DRV_OK;
+    r->rows = 0;
+    r->ncols = 0;
+    if (!s) {
+        r->err = DRV_ERR_OTHER;
+        snprintf(r->errmsg, sizeof r->errmsg, "sqlite: no statement %d", call->stmt);
+        return DRV_DONE;
+    }
+    int rc = bind_params(s, call);
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (r->rows++ == 0) {
+                int n = sqlite3_column_count(s);
+                r->ncols = n < DRV_MAX_COLS ? n : DRV_MAX_COLS;
+                for (int i = 0; i < r->ncols; i++)
+                    r->col[i] = sqlite3_column_int64(s, i);
+            }
+        }
+    }
+    if (rc == SQLITE_DONE) {
+        if (!sqlite3_stmt_readonly(s))
+            r->rows = sqlite3_changes64(c->db);
+        r->last_id = sqlite3_last_insert_rowid(c->db);
+    } else {
+        r->err = sqlite_class(rc);
+        snprintf(r->errmsg, sizeof r->errmsg, "%s", sqlite3_errmsg(c->db));
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return DRV_DONE;
+}
+
+const drv_ops sqlite_driver = {
+    .name = "sqlite",
+    .schemes = (const char *const[]){ "sqlite:", NULL },
+    .dialect = "sqlite",
+    .max_conns_per_thread = 1,
+    .local = true,
+    .connect = sqlite_connect,
+    .prepare = sqlite_prepare,
+    .exec = sqlite_exec,
+    .start = sqlite_start,
+    .resume = NULL,
+    .close = sqlite_close,
+};

@@ -1,0 +1,196 @@
+/* engine.h - the generator's insides, shared by gen.c (life cycle),
+ * worker.c (the event loops), sched.c (intended start times) and report.c
+ * (samples and the result). Nothing here is public. */
+#ifndef SURGE_ENGINE_H
+#define SURGE_ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "surge.h"
+#include "core/hist.h"
+#include "core/pattern.h"
+#include "core/rng.h"
+#include "drivers/driver.h"
+#include "run/errtab.h"
+#include "workloads/workload.h"
+
+#define NS_PER_S 1000000000ull
+
+static inline uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* Counters written by one thread and read by another: a relaxed load and
+ * store is a plain add on x86 (no lock prefix), and still race-free C11. */
+static inline void counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+static inline uint64_t counter_get(const _Atomic uint64_t *c)
+{
+    return atomic_load_explicit((_Atomic uint64_t *)c, memory_order_relaxed);
+}
+
+/* ---- schedule --------------------------------------------------------- */
+
+/* Where one worker's next operations fall in time. Open loop: the run's
+ * count function is a warm-up at a constant rate followed by the pattern;
+ * worker w of W takes every W-th operation of the whole schedule (even
+ * arrivals) or an independent Poisson stream at 1/W of the rate, so the
+ * workers together follow the pattern exactly. */
+typedef struct sched {
+    const pat_t *pat;
+    double warm_s, warm_rate;   /* warm-up prefix */
+    double c;                   /* count-space position of the next operation */
+    double stride;              /* W */
+    bool poisson;
+    rng_t rng;                  /* its own stream, so arrivals don't shift op choices */
+} sched;
+
+void   sched_init(sched *s, const pat_t *pat, double warm_s, double warm_rate,
+                  int index, int nworkers, bool poisson, uint64_t seed);
+/* Intended start of the next operation, seconds from the run's start
+ * (warm-up included); INFINITY when the pattern has ended. Advances. */
+double sched_next(sched *s);
+/* The run's target rate and count function (warm-up included). */
+double sched_rate(const pat_t *pat, double warm_s, double warm_rate, double t);
+double sched_count(const pat_t *pat, double warm_s, double warm_rate, double t);
+
+/* ---- statistics --------------------------------------------------------- */
+
+typedef struct op_stats {
+    _Atomic uint64_t ok, failed;
+    hist_t lat;                 /* from the intended start */
+    hist_t svc;                 /* from the real start */
+} op_stats;
+
+/* One worker's cumulative statistics: written only by the worker, copied by
+ * the reporter (no locks on the hot path), except the error table, which
+ * has a mutex because errors are rare and their table is not atomic. */
+typedef struct wstats {
+    op_stats *ops;              /* [nops] */
+    hist_t lag;                 /* real start - intended start */
+    _Atomic uint64_t late;
+    _Atomic uint64_t warmup_dropped;
+    pthread_mutex_t err_lock;
+    errtab errors;
+} wstats;
+
+/* Everything merged, as the reporter sees it at one moment. */
+typedef struct snapshot {
+    int nops;
+    uint64_t *ok, *failed;      /* [nops] */
+    hist_t *lat, *svc;          /* [nops] */
+    hist_t all_lat, all_svc, lag;
+    uint64_t late, warmup_dropped;
+} snapshot;
+
+snapshot *snapshot_new(int nops);
+void      snapshot_free(snapshot *s);
+void      snapshot_clear(snapshot *s);
+void      snapshot_add_worker(snapshot *s, const wstats *w);   /* s += w */
+
+/* ---- connections and workers ------------------------------------------- */
+
+/* A connection's life. IDLE: free for the next operation (closed loop: once
+ * ready_ns has passed). BUSY: an operation is in progress; a call may be
+ * waiting on the driver's fd. DOWN: the connection failed; it is reopened at
+ * retry_ns, with capped, jittered backoff. */
+typedef enum slot_state { SLOT_IDLE = 0, SLOT_BUSY, SLOT_DOWN } slot_state;
+
+typedef struct slot {
+    slot_state state;
+    drv_conn *dc;
+    int fd;                     /* registered with the worker's epoll, or -1 */
+    int op;
+    bool measured, in_tx, rolling_back;
+    uint64_t intended_ns, start_ns;
+    uint64_t ready_ns;          /* closed loop: earliest next start (think time) */
+    uint64_t retry_ns, backoff_ns;
+    drv_call call;
+    drv_reply reply;
+    drv_errclass failure;       /* the first error of the current operation */
+    char failmsg[DRV_ERRMSG];
+    wl_env env;
+    void *state_buf;            /* the workload's per-connection operation state */
+} slot;
+
+struct surge_gen;
+
+typedef struct worker {
+    struct surge_gen *g;
+    int index;
+    pthread_t thread;
+    int epfd;
+    int nslots;
+    slot *slots;
+    int busy;                   /* slots in SLOT_BUSY */
+    rng_t rng;
+    sched sched;
+    double next_s;              /* open loop: the next intended start, seconds from t0 */
+    uint64_t quota;             /* measured operations it may start; UINT64_MAX no limit */
+    uint64_t started;           /* measured operations started */
+    wstats stats;
+    _Atomic bool finished;
+    char fatal[256];            /* a worker that cannot connect at all says why */
+} worker;
+
+/* ---- the generator -------------------------------------------------------- */
+
+enum stop_reason { STOP_NONE = 0, STOP_DURATION, STOP_PATTERN, STOP_TRANSACTIONS, STOP_SIGNAL, STOP_ERROR };
+
+struct surge_gen {
+    surge_config cfg;           /* strings below are owned copies */
+    char *target, *workload_name, *pattern_text, *mix_text;
+    char target_masked[512];
+    const drv_ops *drv;
+    const wl_def *wl;
+    pat_t *pat;                 /* NULL: closed loop */
+    double weights[WL_MAX_OPS];
+    wl_picker picker;           /* the workload's weights (after --mix) */
+    wl_picker *phase_pickers;   /* [nphases]: a phase's own mix, or a copy of picker */
+    void *wl_shared;
+    uint64_t run_id;
+    uint64_t seed;
+
+    int nworkers;
+    int conns_per_worker;
+    worker *workers;
+
+    uint64_t t0_ns;             /* start of the run (warm-up included) */
+    uint64_t measure_ns;        /* start of the measured part */
+    uint64_t deadline_ns;       /* end of scheduling; UINT64_MAX none */
+    double wall_at_t0;          /* CLOCK_REALTIME seconds at t0, for timestamps in data */
+    double warm_rate;
+    double planned_s;
+
+    _Atomic int stop;           /* set once: no new operations */
+    _Atomic int stop_reason;    /* first reason wins */
+    int workers_left;           /* guarded by lock */
+
+    pthread_t reporter;
+    pthread_mutex_t lock;       /* guards cond waits below */
+    pthread_cond_t wake;        /* the reporter sleeps on it between samples */
+    pthread_cond_t done_cond;
+    int nworkers_started;
+    bool started, reporter_started, done, joined;
+    struct report *report;
+};
+
+void *worker_main(void *arg);
+void  gen_request_stop(struct surge_gen *g, enum stop_reason why);
+
+/* report.c */
+struct report *report_new(struct surge_gen *g);
+void  report_free(struct report *r);
+void *report_main(void *arg);
+const surge_result *report_result(const struct report *r);
+
+#endif

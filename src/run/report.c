@@ -1,0 +1,343 @@
+/* report.c - the reporter thread: every interval it merges the workers'
+ * cumulative statistics into a snapshot, turns the difference from the last
+ * snapshot into a sample (kept in a bounded ring), refreshes the live result
+ * and hands it to the on_sample callback. When the workers are done it
+ * builds the final result the same way, so whatever stopped the run, the
+ * result is complete.
+ *
+ * Samples are aligned to the start of the measured part: with a 2.5 s
+ * warm-up and 1 s interval they end at -2, -1, 0, 1, 2 ... seconds, so no
+ * sample mixes warm-up and measured time. Warm-up samples are shown live but
+ * not kept in the history.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "run/engine.h"
+
+struct report {
+    struct surge_gen *g;
+    snapshot *now, *prev;
+    surge_result res;
+    surge_op_result *ops;
+    surge_error_count *errors;
+    int nerrors;
+    errtab errs;
+    surge_sample *ring;         /* [cap], oldest at ring_head once full */
+    surge_sample *history;      /* ring unrolled, oldest first, for res.history */
+    int cap, nring, ring_head;
+    uint64_t last_ns;           /* end of the last sample */
+};
+
+static const char *const reason_names[] = {
+    [STOP_NONE] = "stopped", [STOP_DURATION] = "duration", [STOP_PATTERN] = "pattern ended",
+    [STOP_TRANSACTIONS] = "transactions", [STOP_SIGNAL] = "signal", [STOP_ERROR] = "error",
+};
+
+struct report *report_new(struct surge_gen *g)
+{
+    struct report *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->g = g;
+    r->cap = g->cfg.history;
+    r->now = snapshot_new(g->wl->nops);
+    r->prev = snapshot_new(g->wl->nops);
+    r->ops = calloc((size_t)g->wl->nops, sizeof *r->ops);
+    r->errors = calloc(ERRTAB_MAX + 1, sizeof *r->errors);
+    r->ring = calloc((size_t)r->cap, sizeof *r->ring);
+    r->history = calloc((size_t)r->cap, sizeof *r->history);
+    if (!r->now || !r->prev || !r->ops || !r->errors || !r->ring || !r->history) {
+        report_free(r);
+        return NULL;
+    }
+    surge_result *res = &r->res;
+    res->state = SURGE_STATE_SETUP;
+    res->stop_reason = NULL;
+    res->target = g->target_masked;
+    res->workload = g->wl->name;
+    res->pattern = g->pattern_text;
+    res->mode = g->pat ? "open" : "closed";
+    res->arrivals = g->cfg.arrivals == SURGE_ARRIVALS_POISSON ? "poisson" : "even";
+    res->threads = g->nworkers;
+    res->connections = g->cfg.connections;
+    res->seed = g->seed;
+    res->warmup_s = g->cfg.warmup;
+    res->interval_s = g->cfg.interval;
+    res->planned_s = g->planned_s;
+    if (g->cfg.transactions)
+        res->planned_ops = g->cfg.transactions;
+    else if (g->pat && isfinite(g->planned_s))
+        res->planned_ops = (uint64_t)llround(pat_count(g->pat, g->planned_s));
+    res->phase = -1;
+    res->nphases = g->pat ? pat_nphases(g->pat) : 0;
+    res->nops = g->wl->nops;
+    res->ops = r->ops;
+    res->errors = r->errors;
+    res->history = r->history;
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(res->started_at, sizeof res->started_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    for (int i = 0; i < g->wl->nops; i++) {
+        r->ops[i].name = g->wl->ops[i].name;
+        r->ops[i].weight = g->weights[i];
+    }
+    return r;
+}
+
+void report_free(struct report *r)
+{
+    if (!r)
+        return;
+    snapshot_free(r->now);
+    snapshot_free(r->prev);
+    free(r->ops);
+    free(r->errors);
+    free(r->ring);
+    free(r->history);
+    free(r);
+}
+
+const surge_result *report_result(const struct report *r)
+{
+    return &r->res;
+}
+
+static double ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
+static void latency_of(const hist_t *h, surge_latency *l)
+{
+    l->p50 = ms(hist_percentile(h, 50));
+    l->p90 = ms(hist_percentile(h, 90));
+    l->p95 = ms(hist_percentile(h, 95));
+    l->p99 = ms(hist_percentile(h, 99));
+    l->p999 = ms(hist_percentile(h, 99.9));
+    l->mean = hist_mean(h) / 1e6;
+    l->min = ms(hist_min(h));
+    l->max = ms(hist_max(h));
+}
+
+static void take_snapshot(struct report *r)
+{
+    struct surge_gen *g = r->g;
+    snapshot_clear(r->now);
+    errtab_init(&r->errs);
+    for (int i = 0; i < g->nworkers; i++) {
+        worker *w = &g->workers[i];
+        snapshot_add_worker(r->now, &w->stats);
+        pthread_mutex_lock(&w->stats.err_lock);
+        errtab_merge(&r->errs, &w->stats.errors);
+        pthread_mutex_unlock(&w->stats.err_lock);
+    }
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const surge_error_count *x = a, *y = b;
+    return (x->count < y->count) - (x->count > y->count);
+}
+
+static void fill_errors(struct report *r)
+{
+    int n = 0;
+    for (int i = 0; i <= ERRTAB_MAX; i++) {
+        const errtab_entry *e = &r->errs.e[i];
+        if ((i < r->errs.n || i == ERRTAB_MAX) && e->count) {
+            r->errors[n].message = e->msg;
+            r->errors[n].op = r->g->wl->ops[e->op].name;
+            r->errors[n].count = e->count;
+            n++;
+        }
+    }
+    qsort(r->errors, (size_t)n, sizeof *r->errors, by_count);
+    r->res.nerrors = n;
+}
+
+/* Seconds since the run's start (warm-up included) of a clock reading. */
+static double run_s(const struct surge_gen *g, uint64_t ns)
+{
+    return (double)(ns - g->t0_ns) / 1e9;
+}
+
+static void push_sample(struct report *r, const surge_sample *s)
+{
+    if (r->nring < r->cap) {
+        r->ring[r->nring++] = *s;
+    } else {
+        r->ring[r->ring_head] = *s;
+        r->ring_head = (r->ring_head + 1) % r->cap;
+    }
+    for (int i = 0; i < r->nring; i++)
+        r->history[i] = r->ring[(r->ring_head + i) % r->nring];
+    r->res.nhistory = r->nring;
+}
+
+/* The sample for (r->last_ns, end]: differences of two snapshots. */
+static void make_sample(struct report *r, uint64_t end, surge_sample *s)
+{
+    struct surge_gen *g = r->g;
+    uint64_t begin = r->last_ns;
+    memset(s, 0, sizeof *s);
+    s->t = (double)((int64_t)end - (int64_t)g->measure_ns) / 1e9;
+    s->length = (double)(end - begin) / 1e9;
+    hist_t *d = malloc(sizeof *d);
+    uint64_t done = 0;
+    for (int i = 0; i < r->now->nops; i++) {
+        s->ok += r->now->ok[i] - r->prev->ok[i];
+        s->failed += r->now->failed[i] - r->prev->failed[i];
+    }
+    done = s->ok + s->failed;
+    s->late = r->now->late - r->prev->late;
+    s->actual_rate = s->length > 0 ? (double)done / s->length : 0;
+    if (d) {
+        hist_diff(d, &r->now->all_lat, &r->prev->all_lat);
+        s->p50_ms = ms(hist_percentile(d, 50));
+        s->p95_ms = ms(hist_percentile(d, 95));
+        s->p99_ms = ms(hist_percentile(d, 99));
+        s->max_ms = ms(hist_max(d));
+        s->mean_ms = hist_mean(d) / 1e6;
+        free(d);
+    }
+    s->phase = -1;
+    if (g->pat) {
+        double a = run_s(g, begin), b = run_s(g, end);
+        s->target_rate = s->length > 0
+            ? (sched_count(g->pat, g->cfg.warmup, g->warm_rate, b) - sched_count(g->pat, g->cfg.warmup, g->warm_rate, a)) / s->length
+            : 0;
+        double pt = b - g->cfg.warmup;
+        s->phase = pat_phase_at(g->pat, pt > 0 ? pt : 0);
+    }
+}
+
+/* Refresh the live result from the current snapshot. */
+static void fill_result(struct report *r, uint64_t end, const surge_sample *last)
+{
+    struct surge_gen *g = r->g;
+    surge_result *res = &r->res;
+    snapshot *s = r->now;
+    res->elapsed_s = (double)((int64_t)end - (int64_t)g->measure_ns) / 1e9;
+    res->duration_s = res->elapsed_s > 0 ? res->elapsed_s : 0;
+    res->ops_ok = res->ops_failed = 0;
+    for (int i = 0; i < s->nops; i++) {
+        surge_op_result *o = &r->ops[i];
+        o->ok = s->ok[i];
+        o->failed = s->failed[i];
+        latency_of(&s->lat[i], &o->latency_ms);
+        latency_of(&s->svc[i], &o->service_ms);
+        res->ops_ok += o->ok;
+        res->ops_failed += o->failed;
+    }
+    res->ops_total = res->ops_ok + res->ops_failed;
+    res->late = s->late;
+    res->warmup_dropped = s->warmup_dropped;
+    res->throughput = res->duration_s > 0 ? (double)res->ops_ok / res->duration_s : 0;
+    latency_of(&s->all_lat, &res->latency_ms);
+    latency_of(&s->all_svc, &res->service_ms);
+    latency_of(&s->lag, &res->lag_ms);
+    res->current_rate = last ? last->actual_rate : 0;
+    if (g->pat) {
+        double t = run_s(g, end);
+        res->target_rate = sched_rate(g->pat, g->cfg.warmup, g->warm_rate, t);
+        double pt = t - g->cfg.warmup;
+        res->phase = pat_phase_at(g->pat, pt > 0 ? pt : 0);
+    }
+    fill_errors(r);
+}
+
+/* One tick: snapshot, sample, result, callback. */
+static void tick(struct report *r, uint64_t end, bool final)
+{
+    struct surge_gen *g = r->g;
+    take_snapshot(r);
+    surge_sample s;
+    bool have = false;
+    if (end > r->last_ns) {
+        make_sample(r, end, &s);
+        have = true;
+        /* Warm-up samples are shown but not kept; a final sliver shorter than
+         * a tenth of an interval is folded into the totals only. */
+        if (end > g->measure_ns && (!final || s.length >= g->cfg.interval / 10))
+            push_sample(r, &s);
+        r->last_ns = end;
+    }
+    fill_result(r, end, have ? &s : NULL);
+    if (!final)
+        r->res.state = atomic_load(&g->stop) ? SURGE_STATE_STOPPING
+                     : end < g->measure_ns   ? SURGE_STATE_WARMUP
+                                             : SURGE_STATE_RUNNING;
+    snapshot *t = r->prev;
+    r->prev = r->now;
+    r->now = t;
+}
+
+static void finish(struct report *r, uint64_t end)
+{
+    struct surge_gen *g = r->g;
+    surge_result *res = &r->res;
+    tick(r, end, true);
+    int why = atomic_load(&g->stop_reason);
+    res->stop_reason = reason_names[why];
+    for (int i = 0; i < g->nworkers; i++)
+        if (g->workers[i].fatal[0] && !res->error)
+            res->error = g->workers[i].fatal;
+    if (g->pat) {
+        /* At the end, the target rate is the pattern's average over the run. */
+        double a = g->cfg.warmup, b = run_s(g, end);
+        res->target_rate = b > a ? (sched_count(g->pat, g->cfg.warmup, g->warm_rate, b) -
+                                    sched_count(g->pat, g->cfg.warmup, g->warm_rate, a)) / (b - a)
+                                 : 0;
+    }
+    res->state = SURGE_STATE_DONE;
+}
+
+void *report_main(void *arg)
+{
+    struct surge_gen *g = arg;
+    struct report *r = g->report;
+    uint64_t step = (uint64_t)(g->cfg.interval * 1e9);
+    uint64_t warm = g->measure_ns - g->t0_ns;
+    uint64_t next = g->measure_ns - (warm / step) * step;
+    if (next <= g->t0_ns)
+        next += step;
+    r->last_ns = g->t0_ns;
+    r->res.state = warm ? SURGE_STATE_WARMUP : SURGE_STATE_RUNNING;
+
+    for (;;) {
+        pthread_mutex_lock(&g->lock);
+        while (g->workers_left > 0 && now_ns() < next) {
+            struct timespec ts = { .tv_sec = (time_t)(next / NS_PER_S), .tv_nsec = (long)(next % NS_PER_S) };
+            pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+        }
+        bool last = g->workers_left == 0;
+        pthread_mutex_unlock(&g->lock);
+        if (last)
+            break;
+        tick(r, next, false);
+        if (g->cfg.on_sample)
+            g->cfg.on_sample(&r->res, g->cfg.user);
+        uint64_t now = now_ns();
+        while (next <= now)
+            next += step;
+    }
+    /* The run ended when the workers stopped scheduling; time spent draining
+     * calls in flight past a planned end is not part of the measured length. */
+    uint64_t end = now_ns();
+    if (end > g->deadline_ns)
+        end = g->deadline_ns;
+    if (end < r->last_ns)
+        end = r->last_ns;
+    finish(r, end);
+    if (g->cfg.on_sample)
+        g->cfg.on_sample(&r->res, g->cfg.user);
+    pthread_mutex_lock(&g->lock);
+    g->done = true;
+    pthread_cond_broadcast(&g->done_cond);
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
+}

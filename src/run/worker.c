@@ -1,0 +1,413 @@
+/* worker.c - one worker thread: an event loop over its connections.
+ *
+ * Each worker owns its connections, its random stream, its share of the
+ * schedule and its statistics; nothing on this path takes a lock (errors
+ * excepted, which are rare). A driver either finishes a call at once (the
+ * loop goes straight on) or hands back a socket, which the worker's epoll
+ * watches until the driver can go on, so one thread drives many connections.
+ *
+ * Open loop: the next operation is due at the schedule's time whether or not
+ * earlier ones have finished; if every connection is busy it waits for one,
+ * and the wait shows in its latency because latency counts from the due
+ * time. Closed loop: each connection starts its next operation as soon as
+ * the last one ends (plus think time).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+
+#include "run/engine.h"
+
+#define SPIN_NS        50000ull          /* closer than this to a due time: spin, don't sleep */
+#define MAX_SLEEP_NS   20000000ull       /* wake at least this often to see a stop */
+#define DRAIN_NS       (5 * NS_PER_S)    /* how long a stopping worker waits for calls in flight */
+#define BACKOFF_MIN_NS (100 * 1000000ull)
+#define BACKOFF_MAX_NS (5 * NS_PER_S)
+
+typedef struct loop {
+    worker *w;
+    struct surge_gen *g;
+    uint64_t now;               /* the latest clock reading */
+    uint64_t late_ns;
+    int *idle;                  /* stack of idle slot indices */
+    int nidle;
+    int ndown;
+} loop;
+
+static uint64_t s_to_ns(double s)
+{
+    return s <= 0 ? 0 : (uint64_t)(s * 1e9 + 0.5);
+}
+
+static void unwatch(loop *l, slot *sl)
+{
+    if (sl->fd >= 0) {
+        epoll_ctl(l->w->epfd, EPOLL_CTL_DEL, sl->fd, NULL);
+        sl->fd = -1;
+    }
+}
+
+static void watch(loop *l, slot *sl)
+{
+    struct epoll_event ev = { .events = sl->reply.events, .data.ptr = sl };
+    if (sl->fd == sl->reply.fd) {
+        epoll_ctl(l->w->epfd, EPOLL_CTL_MOD, sl->fd, &ev);
+        return;
+    }
+    unwatch(l, sl);
+    if (epoll_ctl(l->w->epfd, EPOLL_CTL_ADD, sl->reply.fd, &ev) == 0)
+        sl->fd = sl->reply.fd;
+}
+
+static int slot_connect(loop *l, slot *sl, char *err, size_t errlen)
+{
+    struct surge_gen *g = l->g;
+    int n;
+    const char *const *sql = g->wl->statements(g->drv->dialect, &n);
+    sl->dc = g->drv->connect(g->target, err, errlen);
+    if (!sl->dc)
+        return -1;
+    if (g->drv->prepare(sl->dc, n, sql, err, errlen) != 0) {
+        g->drv->close(sl->dc);
+        sl->dc = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The connection broke: close it and try again later, backing off. */
+static void slot_down(loop *l, slot *sl)
+{
+    unwatch(l, sl);
+    l->g->drv->close(sl->dc);
+    sl->dc = NULL;
+    sl->state = SLOT_DOWN;
+    sl->backoff_ns = sl->backoff_ns ? sl->backoff_ns * 2 : BACKOFF_MIN_NS;
+    if (sl->backoff_ns > BACKOFF_MAX_NS)
+        sl->backoff_ns = BACKOFF_MAX_NS;
+    /* Jitter: connections that broke together should not all come back at once. */
+    sl->retry_ns = l->now + sl->backoff_ns / 2 + rng_below(&l->w->rng, sl->backoff_ns / 2 + 1);
+    l->ndown++;
+}
+
+static void slot_finish(loop *l, slot *sl, bool ok)
+{
+    worker *w = l->w;
+    struct surge_gen *g = l->g;
+    uint64_t end = l->now = now_ns();
+    if (sl->measured) {
+        op_stats *os = &w->stats.ops[sl->op];
+        if (ok) {
+            counter_add(&os->ok, 1);
+            /* Latency counts from the intended start, not from the send: when
+             * the target stalls, every operation due during the stall waits,
+             * and that wait is what its users feel. Measuring from the send
+             * would hide it (coordinated omission). */
+            hist_record(&os->lat, end - sl->intended_ns);
+            hist_record(&os->svc, end - sl->start_ns);
+        } else {
+            counter_add(&os->failed, 1);
+            pthread_mutex_lock(&w->stats.err_lock);
+            errtab_add(&w->stats.errors, sl->op, sl->failmsg, 1);
+            pthread_mutex_unlock(&w->stats.err_lock);
+        }
+    }
+    if (g->wl->end)
+        g->wl->end(sl->state_buf, &sl->env, ok);
+    w->busy--;
+    double think = g->cfg.think_max > 0 ? rng_uniform(&w->rng, g->cfg.think_min, g->cfg.think_max) : 0;
+    sl->ready_ns = end + s_to_ns(think);
+    if (sl->failure == DRV_ERR_CONNECTION) {
+        slot_down(l, sl);
+        return;
+    }
+    sl->backoff_ns = 0;
+    sl->state = SLOT_IDLE;
+    l->idle[l->nidle++] = (int)(sl - w->slots);
+}
+
+/* Run the operation's calls until one has to wait or the operation ends.
+ * `st` is what the driver said of the call just started or resumed. */
+static void slot_drive(loop *l, slot *sl, drv_status st)
+{
+    struct surge_gen *g = l->g;
+    for (;;) {
+        if (st == DRV_WAIT) {
+            watch(l, sl);
+            return;
+        }
+        const drv_reply *r = &sl->reply;
+        int stmt = sl->call.stmt;
+        if (stmt == DRV_STMT_BEGIN && r->err == DRV_OK)
+            sl->in_tx = true;
+        if ((stmt == DRV_STMT_COMMIT && r->err == DRV_OK) || stmt == DRV_STMT_ROLLBACK)
+            sl->in_tx = false;
+        if (sl->rolling_back) {
+            slot_finish(l, sl, false);
+            return;
+        }
+        if (r->err != DRV_OK) {
+            sl->failure = r->err;
+            memcpy(sl->failmsg, r->errmsg, sizeof sl->failmsg);
+            if (sl->in_tx && r->err != DRV_ERR_CONNECTION) {
+                sl->rolling_back = true;
+                sl->call.stmt = DRV_STMT_ROLLBACK;
+                sl->call.nparams = 0;
+                st = g->drv->start(sl->dc, &sl->call, &sl->reply);
+                continue;
+            }
+            sl->in_tx = false;
+            slot_finish(l, sl, false);
+            return;
+        }
+        if (!g->wl->next(sl->state_buf, &sl->env, r, &sl->call)) {
+            slot_finish(l, sl, true);
+            return;
+        }
+        st = g->drv->start(sl->dc, &sl->call, &sl->reply);
+    }
+}
+
+static int pick_op(loop *l, uint64_t intended)
+{
+    struct surge_gen *g = l->g;
+    const wl_picker *p = &g->picker;
+    if (g->phase_pickers) {
+        double t = (double)(intended - g->t0_ns) / 1e9 - g->cfg.warmup;
+        p = &g->phase_pickers[pat_phase_at(g->pat, t < 0 ? 0 : t)];
+    }
+    return wl_pick(p, &l->w->rng);
+}
+
+static void slot_begin(loop *l, slot *sl, uint64_t intended, bool measured)
+{
+    worker *w = l->w;
+    struct surge_gen *g = l->g;
+    sl->state = SLOT_BUSY;
+    w->busy++;
+    sl->op = pick_op(l, intended);
+    sl->intended_ns = intended;
+    sl->start_ns = l->now;
+    sl->measured = measured;
+    sl->failure = DRV_OK;
+    sl->rolling_back = false;
+    if (measured) {
+        uint64_t lag = l->now > intended ? l->now - intended : 0;
+        hist_record(&w->stats.lag, lag);
+        if (lag > l->late_ns)
+            counter_add(&w->stats.late, 1);
+    }
+    sl->env.now_wall = g->wall_at_t0 + (double)(l->now - g->t0_ns) / 1e9;
+    g->wl->begin(sl->state_buf, sl->op, &sl->env, &sl->call);
+    slot_drive(l, sl, g->drv->start(sl->dc, &sl->call, &sl->reply));
+}
+
+static void stop_self(struct surge_gen *g, bool *stopping, enum stop_reason why)
+{
+    if (!*stopping) {
+        *stopping = true;
+        int none = STOP_NONE;
+        atomic_compare_exchange_strong(&g->stop_reason, &none, (int)why);
+    }
+}
+
+/* Open loop: start every operation that is due, while connections are free. */
+static void run_due(loop *l, bool *stopping, uint64_t *wake)
+{
+    worker *w = l->w;
+    struct surge_gen *g = l->g;
+    while (!*stopping) {
+        if (isinf(w->next_s)) {
+            /* The pattern has ended; the run still ends at its deadline, if any. */
+            if (g->deadline_ns == UINT64_MAX)
+                stop_self(g, stopping, STOP_PATTERN);
+            return;
+        }
+        uint64_t due = g->t0_ns + s_to_ns(w->next_s);
+        if (due >= g->deadline_ns)
+            return;
+        if (due > l->now) {
+            if (due < *wake)
+                *wake = due;
+            return;
+        }
+        if (l->nidle == 0)
+            return;   /* all busy: it starts late, when one frees */
+        bool measured = due >= g->measure_ns;
+        if (!measured && l->now >= g->measure_ns) {
+            /* A warm-up operation still waiting when the measured part begins
+             * is dropped: warm-up backlog must not delay measured work. */
+            counter_add(&w->stats.warmup_dropped, 1);
+            w->next_s = sched_next(&w->sched);
+            continue;
+        }
+        if (measured && w->started >= w->quota) {
+            stop_self(g, stopping, STOP_TRANSACTIONS);
+            return;
+        }
+        w->started += measured;
+        slot *sl = &w->slots[l->idle[--l->nidle]];
+        slot_begin(l, sl, due, measured);
+        w->next_s = sched_next(&w->sched);
+    }
+}
+
+/* Closed loop: every free connection whose think time is over goes again. */
+static void run_ready(loop *l, bool *stopping, uint64_t *wake)
+{
+    worker *w = l->w;
+    struct surge_gen *g = l->g;
+    for (int i = 0; i < w->nslots && !*stopping; i++) {
+        slot *sl = &w->slots[i];
+        /* A driver that finishes at once leaves the slot idle again: go round
+         * on it directly, reusing the end time as the next start. */
+        while (sl->state == SLOT_IDLE) {
+            if (sl->ready_ns > l->now) {
+                if (sl->ready_ns < *wake)
+                    *wake = sl->ready_ns;
+                break;
+            }
+            if (l->now >= g->deadline_ns) {
+                stop_self(g, stopping, STOP_DURATION);
+                return;
+            }
+            if (atomic_load_explicit(&g->stop, memory_order_relaxed))
+                return;
+            bool measured = sl->ready_ns >= g->measure_ns;
+            if (measured && w->started >= w->quota) {
+                stop_self(g, stopping, STOP_TRANSACTIONS);
+                return;
+            }
+            w->started += measured;
+            l->nidle--;   /* the stack is only used in open loop; keep its count honest */
+            slot_begin(l, sl, sl->ready_ns, measured);
+        }
+    }
+}
+
+static void reconnect_due(loop *l, uint64_t *wake)
+{
+    worker *w = l->w;
+    for (int i = 0; i < w->nslots; i++) {
+        slot *sl = &w->slots[i];
+        if (sl->state != SLOT_DOWN)
+            continue;
+        if (sl->retry_ns > l->now) {
+            if (sl->retry_ns < *wake)
+                *wake = sl->retry_ns;
+            continue;
+        }
+        char err[256];
+        l->ndown--;
+        if (slot_connect(l, sl, err, sizeof err) != 0) {
+            slot_down(l, sl);
+            continue;
+        }
+        sl->state = SLOT_IDLE;
+        sl->ready_ns = l->now;
+        l->idle[l->nidle++] = i;
+    }
+}
+
+/* Calls still in flight when the drain time is up are counted as failed. */
+static void abandon_busy(loop *l)
+{
+    worker *w = l->w;
+    for (int i = 0; i < w->nslots; i++) {
+        slot *sl = &w->slots[i];
+        if (sl->state != SLOT_BUSY)
+            continue;
+        snprintf(sl->failmsg, sizeof sl->failmsg, "still running when the run stopped");
+        sl->failure = DRV_ERR_CONNECTION;   /* its connection is mid-call: not reusable */
+        slot_finish(l, sl, false);
+    }
+}
+
+void *worker_main(void *arg)
+{
+    worker *w = arg;
+    struct surge_gen *g = w->g;
+    loop l = { .w = w, .g = g, .late_ns = s_to_ns(g->cfg.late_after) };
+    prctl(PR_SET_TIMERSLACK, 1UL);   /* wake on time: the default slack is 50 us */
+    l.idle = calloc((size_t)w->nslots, sizeof *l.idle);
+    l.now = now_ns();
+    for (int i = 0; l.idle && i < w->nslots; i++) {
+        slot *sl = &w->slots[i];
+        sl->fd = -1;
+        sl->state = SLOT_IDLE;
+        sl->ready_ns = g->t0_ns;
+        if (slot_connect(&l, sl, w->fatal, sizeof w->fatal) != 0) {
+            slot_down(&l, sl);
+            continue;
+        }
+        w->fatal[0] = '\0';
+        l.idle[l.nidle++] = i;
+    }
+    const bool open = g->pat != NULL;
+    if (open)
+        w->next_s = sched_next(&w->sched);
+    bool stopping = !l.idle;
+    uint64_t drain_until = 0;
+    struct epoll_event events[64];
+
+    for (;;) {
+        l.now = now_ns();
+        if (!stopping && atomic_load_explicit(&g->stop, memory_order_relaxed))
+            stopping = true;
+        if (!stopping && l.now >= g->deadline_ns)
+            stop_self(g, &stopping, STOP_DURATION);
+        if (stopping) {
+            if (w->busy == 0)
+                break;
+            if (!drain_until)
+                drain_until = l.now + DRAIN_NS;
+            if (l.now >= drain_until) {
+                abandon_busy(&l);
+                break;
+            }
+        }
+        uint64_t wake = l.now + MAX_SLEEP_NS;
+        if (g->deadline_ns < wake)
+            wake = g->deadline_ns;
+        if (!stopping) {
+            if (l.ndown)
+                reconnect_due(&l, &wake);
+            if (open)
+                run_due(&l, &stopping, &wake);
+            else
+                run_ready(&l, &stopping, &wake);
+            l.now = now_ns();
+        }
+        uint64_t wait = wake > l.now ? wake - l.now : 0;
+        if (wait <= SPIN_NS && !stopping && w->busy == 0)
+            continue;   /* due very soon: spinning is more punctual than a timer */
+        /* Sleep a little short of the due time and spin the rest. */
+        uint64_t sleep_ns = wait > SPIN_NS ? wait - SPIN_NS / 2 : 0;
+        struct timespec ts = { .tv_sec = (time_t)(sleep_ns / NS_PER_S), .tv_nsec = (long)(sleep_ns % NS_PER_S) };
+        int n = epoll_pwait2(w->epfd, events, 64, &ts, NULL);
+        if (n > 0)
+            l.now = now_ns();
+        for (int i = 0; i < n; i++) {
+            slot *sl = events[i].data.ptr;
+            if (sl->state == SLOT_BUSY)
+                slot_drive(&l, sl, g->drv->resume(sl->dc, &sl->reply));
+        }
+    }
+
+    for (int i = 0; i < w->nslots; i++) {
+        unwatch(&l, &w->slots[i]);
+        g->drv->close(w->slots[i].dc);
+        w->slots[i].dc = NULL;
+    }
+    free(l.idle);
+    atomic_store(&w->finished, true);
+    pthread_mutex_lock(&g->lock);
+    g->workers_left--;
+    pthread_cond_broadcast(&g->wake);
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
+}
