@@ -136,7 +136,8 @@ struct surge_result {
     double elapsed_s;             /* since the measured start (negative during warmup) */
     double duration_s;            /* measured length so far / in all */
     uint64_t ops_total, ops_ok, ops_failed;
-    uint64_t late;                /* operations that started later than late_after past their intended start */
+    uint64_t late;                /* operations that started more than late_after_s past their intended start */
+    double late_after_s;
     uint64_t warmup_dropped;      /* warmup operations never started because the measured part began */
     double throughput;            /* ops_ok / duration_s */
     double target_rate;           /* the pattern's current rate (live) or average rate (at the end) */

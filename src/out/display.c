@@ -296,17 +296,17 @@ static void draw_title(surge_display *d, const surge_result *r)
     colored(d, C_DIM, dot);
     colored(d, C_BOLD, fmt_clean(r->workload, 40, a, sizeof a));
     colored(d, C_DIM, dot);
-    put(d, "%s", fmt_clean(r->target, 200, b, sizeof b));
+    put(d, "%s", fmt_clean(r->target, (size_t)(d->cols > 40 ? d->cols - 1 - 5 - 2 * 3 - (int)fmt_cols(a) : 20), b, sizeof b));
     endl(d);
 
     /* The pattern gets a line of its own: it is what this run is about,
      * and expressions with "then" are long. */
     if (is_open_loop(r)) {
+        snprintf(b, sizeof b, "  (open loop, %s arrivals)", r->arrivals ? r->arrivals : "even");
         put(d, "%-*s", LABEL_W, "pattern");
-        put(d, "%s", fmt_clean(r->pattern, 200, a, sizeof a));
-        color(d, C_DIM);
-        put(d, "  (open loop, %s arrivals)", r->arrivals ? r->arrivals : "even");
-        color(d, C_RESET);
+        put(d, "%s", fmt_clean(r->pattern, (size_t)(d->cols > LABEL_W + 11 ? d->cols - 1 - LABEL_W : 10), a, sizeof a));
+        if (LABEL_W + fmt_cols(a) + fmt_cols(b) < (size_t)d->cols)   /* only when it fits */
+            colored(d, C_DIM, b);
     } else {
         put(d, "%-*s", LABEL_W, "mode");
         put(d, "closed loop, %d connection%s", r->connections, r->connections == 1 ? "" : "s");
@@ -335,7 +335,7 @@ static void draw_progress(surge_display *d, const surge_result *r)
         return;
     }
     snprintf(pct, sizeof pct, "%3.0f%%", floor(fmin(fmax(frac, 0), 1) * 100));
-    if (r->nphases > 1 && r->phase >= 0)
+    if (r->nphases > 1 && r->phase >= 0 && r->state != SURGE_STATE_WARMUP)
         snprintf(right, sizeof right, "  %s  %s  phase %d/%d", pct, what, r->phase + 1, r->nphases);
     else
         snprintf(right, sizeof right, "  %s  %s", pct, what);
@@ -350,12 +350,22 @@ static void draw_progress(surge_display *d, const surge_result *r)
     endl(d);
 }
 
-static void draw_rates(surge_display *d, const surge_result *r)
+static void draw_rate(surge_display *d, const surge_result *r)
 {
-    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], e[FMT_LEN], f[FMT_LEN];
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN];
     bool open = is_open_loop(r);
 
     put(d, "%-*s", LABEL_W, "rate");
+    if (r->state == SURGE_STATE_DONE) {
+        /* The last interval is cut short by the stop: the averages are what
+         * the run did. */
+        colored(d, C_BOLD, fmt_rate(r->throughput, a, sizeof a));
+        put(d, " on average");
+        if (open)
+            put(d, "  target %s on average", fmt_rate(r->target_rate, b, sizeof b));
+        endl(d);
+        return;
+    }
     /* Falling behind the pattern is the first thing to notice in an open
      * loop run: the target cannot keep up, or surge cannot. */
     bool behind = open && r->state == SURGE_STATE_RUNNING && r->target_rate > 0 &&
@@ -363,8 +373,14 @@ static void draw_rates(surge_display *d, const surge_result *r)
     colored(d, behind ? C_YELLOW : C_BOLD, fmt_rate(r->current_rate, a, sizeof a));
     if (open)
         put(d, "  target %s", fmt_rate(r->target_rate, b, sizeof b));
-    put(d, "  average %s", fmt_rate(r->throughput, c, sizeof c));
+    if (r->state != SURGE_STATE_WARMUP && r->duration_s > 0)
+        put(d, "  average %s", fmt_rate(r->throughput, c, sizeof c));
     endl(d);
+}
+
+static void draw_counts(surge_display *d, const surge_result *r)
+{
+    char a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], e[FMT_LEN], f[FMT_LEN];
 
     put(d, "%-*s", LABEL_W, "ops");
     put(d, "%s ok  ", fmt_count(r->ops_ok, a, sizeof a));
@@ -372,7 +388,7 @@ static void draw_rates(surge_display *d, const surge_result *r)
     put(d, " failed");
     if (r->ops_failed && r->ops_total)
         put(d, " (%s)", fmt_pct((double)r->ops_failed, (double)r->ops_total, e, sizeof e));
-    if (open) {
+    if (is_open_loop(r)) {
         put(d, "  ");
         colored(d, r->late ? C_YELLOW : C_RESET, fmt_count(r->late, c, sizeof c));
         put(d, " late");
@@ -387,12 +403,15 @@ static void latency_line(surge_display *d, const char *label, double p50, double
 {
     char v[5][FMT_LEN];
     const double x[5] = { p50, p95, p99, mean, max };
-    for (int i = 0; i < 5; i++)
-        if (!any)
-            snprintf(v[i], FMT_LEN, "-");
-        else
-            fmt_ms(x[i], v[i], FMT_LEN);
+
     put(d, "%-*s", LABEL_W, label);
+    if (!any) {
+        put(d, "no operations yet");
+        endl(d);
+        return;
+    }
+    for (int i = 0; i < 5; i++)
+        fmt_ms(x[i], v[i], FMT_LEN);
     put(d, "p50 %-7s p95 %-7s p99 ", v[0], v[1]);
     colored(d, C_BOLD, v[2]);
     put(d, "%*s mean %-7s max %s", 7 - (int)strlen(v[2]), "", v[3], v[4]);
@@ -412,7 +431,9 @@ static void draw_latency(surge_display *d, const surge_result *r)
     }
 }
 
-static int name_width(const surge_result *r)
+/* The widest operation name, within what the line leaves beside the 35
+ * columns of numbers (share, ok, failed, p99). */
+static int name_width(const surge_display *d, const surge_result *r)
 {
     size_t w = 9;   /* "operation" */
     for (int i = 0; i < r->nops; i++) {
@@ -420,7 +441,10 @@ static int name_width(const surge_result *r)
         if (n > w)
             w = n;
     }
-    return w > 20 ? 20 : (int)w;
+    size_t room = d->cols > 1 + 35 + 9 ? (size_t)d->cols - 1 - 35 : 9;
+    if (room > 40)
+        room = 40;
+    return w > room ? (int)room : (int)w;
 }
 
 /* A count in at most 9 columns: exact and grouped while it fits. */
@@ -443,7 +467,7 @@ static void draw_ops(surge_display *d, const surge_result *r)
 {
     if (r->nops == 0)
         return;
-    int nw = name_width(r);
+    int nw = name_width(d, r);
     uint64_t sum = 0;
     for (int i = 0; i < r->nops; i++)
         sum += r->ops[i].ok + r->ops[i].failed;
@@ -477,7 +501,7 @@ static void draw_errors(surge_display *d, const surge_result *r)
 {
     if (r->nerrors == 0)
         return;
-    int nw = name_width(r);
+    int nw = name_width(d, r);
     uint64_t total = 0;
     char t[FMT_LEN];
     for (int i = 0; i < r->nerrors; i++)
@@ -527,7 +551,8 @@ static void draw_live(surge_display *d, const surge_result *r)
 
     draw_title(d, r);
     draw_progress(d, r);
-    draw_rates(d, r);
+    draw_rate(d, r);
+    draw_counts(d, r);
     draw_latency(d, r);
     draw_ops(d, r);
     draw_errors(d, r);
@@ -588,6 +613,8 @@ void surge_display_finish(surge_display *d)
     /* Every frame ends with a newline, so the cursor is already on the row
      * below the panel; forgetting the frame keeps a later update from
      * moving up over whatever is printed next (the summary). */
+    if (d->mode == SURGE_PROGRESS_LIVE && d->drawn > 0)
+        fputc('\n', d->out);   /* a blank row between the panel and what follows */
     d->drawn = 0;
     if (d->mode != SURGE_PROGRESS_NONE)
         fflush(d->out);

@@ -270,7 +270,7 @@ void plan_print_json(const pat_t *p, double window_s, FILE *out)
         int done = 0;
         for (; b < nb && boundary(p, b) <= t; b++) {
             double tb = boundary(p, b), left = pat_rate(p, nextafter(tb, 0)), right = pat_rate(p, tb);
-            if (left != right)
+            if (fabs(left - right) > 1e-9 * fmax(1, right))   /* a jump, not a slope's last bit */
                 json_point(tb, left, &first, out);
             json_point(tb, right, &first, out);
             done |= tb == t;

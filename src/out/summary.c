@@ -19,7 +19,7 @@
 #define WIDTH       80
 #define KEY_W       12      /* "operations  " */
 #define NAME_MIN    9       /* "operation" */
-#define NAME_MAX    20
+#define NAME_MAX    22      /* 22 + 58 columns of numbers = 80 */
 #define MAX_ERRORS  10
 
 __attribute__((format(printf, 3, 4)))
@@ -55,7 +55,7 @@ static int name_width(const surge_result *r)
 
 static void print_setup(const surge_result *r, FILE *out)
 {
-    char a[256], b[FMT_LEN], c[FMT_LEN];
+    char a[1024], b[FMT_LEN], c[FMT_LEN];
     bool open = is_open_loop(r);
 
     fprintf(out, "surge %s", SURGE_VERSION);
@@ -63,13 +63,14 @@ static void print_setup(const surge_result *r, FILE *out)
         fprintf(out, ", run started %s", fmt_clean(r->started_at, 40, a, sizeof a));
     fputs("\n\n", out);
 
-    kv(out, "target", "%s", fmt_clean(r->target, WIDTH - KEY_W, a, sizeof a));
-    kv(out, "workload", "%s", fmt_clean(r->workload, WIDTH - KEY_W, a, sizeof a));
+    /* What ran is printed whole, even past the width: it is the record. */
+    kv(out, "target", "%s", fmt_clean(r->target, 0, a, sizeof a));
+    kv(out, "workload", "%s", fmt_clean(r->workload, 0, a, sizeof a));
     if (open) {
         kv(out, "mode", "open loop, %s arrivals", r->arrivals ? r->arrivals : "even");
-        kv(out, "pattern", "%s", fmt_clean(r->pattern, WIDTH - KEY_W, a, sizeof a));
+        kv(out, "pattern", "%s", fmt_clean(r->pattern, 0, a, sizeof a));
     } else {
-        kv(out, "mode", "closed loop (each connection sends its next operation when the last is done)");
+        kv(out, "mode", "closed loop (each connection waits for its last answer)");
     }
     kv(out, "threads", "%d, %d connection%s, seed %" PRIu64, r->threads, r->connections,
        r->connections == 1 ? "" : "s", r->seed);
@@ -88,19 +89,23 @@ static void print_totals(const surge_result *r, FILE *out)
     bool open = is_open_loop(r);
 
     fputc('\n', out);
-    kv(out, "operations", "%s total, %s ok, %s failed (%s)",
-       fmt_count(r->ops_total, a, sizeof a), fmt_count(r->ops_ok, b, sizeof b),
-       fmt_count(r->ops_failed, c, sizeof c),
-       r->ops_total ? fmt_pct((double)r->ops_failed, (double)r->ops_total, d, sizeof d) : "-");
+    if (r->ops_total)
+        kv(out, "operations", "%s total, %s ok, %s failed (%s)",
+           fmt_count(r->ops_total, a, sizeof a), fmt_count(r->ops_ok, b, sizeof b),
+           fmt_count(r->ops_failed, c, sizeof c),
+           fmt_pct((double)r->ops_failed, (double)r->ops_total, d, sizeof d));
+    else
+        kv(out, "operations", "none completed");
     if (open)
         kv(out, "throughput", "%s ok (target %s on average)",
            fmt_rate(r->throughput, a, sizeof a), fmt_rate(r->target_rate, b, sizeof b));
     else
         kv(out, "throughput", "%s ok", fmt_rate(r->throughput, a, sizeof a));
     if (open) {
-        kv(out, "late", "%s (%s) started behind schedule; lag p99 %s, max %s",
+        kv(out, "late", "%s (%s) started over %s behind schedule; lag p99 %s, max %s",
            fmt_count(r->late, a, sizeof a),
            r->ops_total ? fmt_pct((double)r->late, (double)r->ops_total, b, sizeof b) : "-",
+           fmt_ms(r->late_after_s * 1e3, e, sizeof e),
            fmt_ms(r->lag_ms.p99, c, sizeof c), fmt_ms(r->lag_ms.max, d, sizeof d));
     }
     if (r->warmup_dropped)

@@ -66,6 +66,7 @@ struct report *report_new(struct surge_gen *g)
     res->seed = g->seed;
     res->warmup_s = g->cfg.warmup;
     res->interval_s = g->cfg.interval;
+    res->late_after_s = g->cfg.late_after;
     res->planned_s = g->planned_s;
     if (g->cfg.transactions)
         res->planned_ops = g->cfg.transactions;
@@ -242,8 +243,9 @@ static void fill_result(struct report *r, uint64_t end, const surge_sample *last
     latency_of(&s->lag, &res->lag_ms);
     res->current_rate = last ? last->actual_rate : 0;
     if (g->pat) {
+        /* The target over the same interval as current_rate, so the two compare. */
         double t = run_s(g, end);
-        res->target_rate = sched_rate(g->pat, g->cfg.warmup, g->warm_rate, t);
+        res->target_rate = last ? last->target_rate : sched_rate(g->pat, g->cfg.warmup, g->warm_rate, t);
         double pt = t - g->cfg.warmup;
         res->phase = pat_phase_at(g->pat, pt > 0 ? pt : 0);
     }

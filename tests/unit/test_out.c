@@ -50,6 +50,14 @@ static char *slurp(FILE *f)
     return buf;
 }
 
+/* A new file in $TMPDIR (or /tmp), for the programs that need a path. */
+static int temp_file(char *path, size_t len)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, len, "%s/surge_test_out_XXXXXX", dir && *dir ? dir : "/tmp");
+    return mkstemp(path);
+}
+
 /* ---- a result built by hand ------------------------------------------- */
 
 /* A quote, a newline, a tab, an escape sequence, UTF-8 (é), a lone 0xFF and
@@ -253,8 +261,8 @@ static const char *const PY_CHECK =
 static void test_json(void)
 {
     surge_result r = make_result();
-    char path[] = "/tmp/surge_test_out_XXXXXX";
-    int fd = mkstemp(path);
+    char path[256];
+    int fd = temp_file(path, sizeof path);
     CHECK(fd >= 0, "mkstemp: %s", strerror(errno));
     if (fd < 0)
         return;
@@ -263,17 +271,17 @@ static void test_json(void)
     char *doc = slurp(f);
     fclose(f);
 
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "python3 -c 'import json,sys; json.load(sys.stdin)' < %s", path);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "python3 -c 'import json,sys; json.load(sys.stdin)' < '%s'", path);
     CHECK(system(cmd) == 0, "python3 could not parse the result:\n%s", doc);
 
-    char script[] = "/tmp/surge_test_py_XXXXXX";
-    int sfd = mkstemp(script);
+    char script[256];
+    int sfd = temp_file(script, sizeof script);
     if (sfd >= 0) {
         FILE *sf = fdopen(sfd, "w");
         fputs(PY_CHECK, sf);
         fclose(sf);
-        snprintf(cmd, sizeof cmd, "python3 %s %s", script, path);
+        snprintf(cmd, sizeof cmd, "python3 '%s' '%s'", script, path);
         CHECK(system(cmd) == 0, "python3 checks of the result failed");
         unlink(script);
     }
@@ -382,6 +390,19 @@ static void test_fmt(void)
 
 /* ---- summary -------------------------------------------------------------- */
 
+/* Every line of s fits in max columns (escape sequences take none). */
+static void check_width(const char *s, size_t max)
+{
+    for (const char *line = s; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%.*s", (int)n, line);
+        CHECK(fmt_cols(buf) <= max, "line wider than %zu columns (%zu): %s", max, fmt_cols(buf), buf);
+        line += n + (nl != NULL);
+    }
+}
+
 static void test_summary(void)
 {
     surge_result r = make_result();
@@ -405,14 +426,24 @@ static void test_summary(void)
     CHECK_HAS(s, "and 2 more kinds (2 errors)");
     CHECK_HAS(s, "run failed  lost the connection to the server");
     CHECK(strchr(s, '\033') == NULL, "an escape reached the summary");
-    for (const char *line = s; *line;) {
-        const char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        char buf[512];
-        snprintf(buf, sizeof buf, "%.*s", (int)n, line);
-        CHECK(fmt_cols(buf) <= 80, "line wider than 80 columns: %s", buf);
-        line += n + (nl != NULL);
-    }
+    check_width(s, 80);
+    free(s);
+
+    /* Closed loop, nothing done: no schedule to be late for, no table. */
+    r = make_result();
+    r.mode = "closed";
+    r.pattern = NULL;
+    r.stop_reason = "duration";
+    r.ops_total = r.ops_ok = r.ops_failed = 0;
+    r.nops = r.nerrors = 0;
+    f = tmpfile();
+    surge_summary_print(&r, f);
+    s = slurp(f);
+    fclose(f);
+    CHECK_HAS(s, "closed loop");
+    CHECK_HAS(s, "no operations completed");
+    CHECK(strstr(s, "behind schedule") == NULL && strstr(s, "pattern") == NULL, "open-loop lines in a closed loop:\n%s", s);
+    check_width(s, 80);
     free(s);
 }
 
@@ -458,14 +489,7 @@ static void check_live(const char *s)
     CHECK_HAS(s, "database is locked");
     CHECK(strstr(s, "rare error") == NULL, "more than the top 3 errors shown");
     CHECK(strstr(s, "\x1b[31mred") == NULL, "a server's escape sequence reached the terminal");
-    for (const char *line = s; *line;) {
-        const char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        char buf[1024];
-        snprintf(buf, sizeof buf, "%.*s", (int)n, line);
-        CHECK(fmt_cols(buf) <= 79, "line wider than 79 columns (%zu): %s", fmt_cols(buf), buf);
-        line += n + (nl != NULL);
-    }
+    check_width(s, 79);   /* the live panel keeps the last column free */
 }
 
 static void test_display(void)
