@@ -3,14 +3,16 @@
  * A pattern is a list of segments, each one cycle of pieces repeated a whole
  * number of times (once for most shapes, `count` times for a burst, forever
  * for an endless tail). Nothing is unrolled: a burst of a billion cycles or
- * a sine running for a month is one cycle of at most three pieces, and
+ * a sine running for a month is one cycle of at most four pieces, and
  * time and count are reduced modulo the cycle. That keeps memory bounded by
  * what was written and every lookup at two binary searches.
  *
  * On a piece the rate is linear or an unclamped sine arc, so its integral
  * has a closed form. A sine that dips below zero is cut at its analytic zero
  * crossings into arcs and zero-rate pieces, so no arc ever goes negative and
- * every piece's integral is monotone, which the inverse relies on.
+ * every piece's integral is monotone, which the inverse relies on. Arcs are
+ * also cut at the sine's peaks and troughs: a monotone rate on every piece
+ * makes the peak the larger end and gives the inverse a close first guess.
  */
 #include "core/pattern_int.h"
 
@@ -26,7 +28,9 @@ typedef struct pat_piece {
     double c0, cnt;   /* operations before it within the cycle, and in it */
     int kind;
     double a, b;      /* linear: rate = a + b*u; sine: rate = a + b*sin(th0 + w*u) */
-    double w, th0;    /* sine only; u is the time since the piece's start */
+    double w;         /* sine only; u is the time since the piece's start */
+    double sn, cs;    /* sin(th0), cos(th0): one sin and one cos per evaluation */
+    double r1;        /* the rate at the end (the sine inverse's first guess) */
 } pat_piece;
 
 typedef struct pat_seg {
@@ -53,21 +57,36 @@ static const double TWO_PI = 6.28318530717958647693;
 
 /* ---- one piece ---------------------------------------------------------- */
 
+/* A sine arc at u, from the half angle h = w*u/2 (one sin, one cos):
+ *   rate = a + b*sin(th0 + 2h)
+ *   F    = a*u + (b/w) * (cos(th0) - cos(th0 + 2h))
+ *        = a*u + (b/w) * 2*sin(th0 + h)*sin(h)
+ * The product form keeps its digits for small u, where the difference of
+ * cosines would cancel them all. Returns F; stores the rate and its slope. */
+static double sine_eval(const pat_piece *pc, double u, double *rate, double *slope)
+{
+    double h = 0.5 * pc->w * u, sh = sin(h), ch = cos(h);
+    double s2 = 2 * sh * ch, c2 = 1 - 2 * sh * sh;
+    *rate = pc->a + pc->b * (pc->sn * c2 + pc->cs * s2);
+    *slope = pc->b * pc->w * (pc->cs * c2 - pc->sn * s2);
+    return pc->a * u + (pc->b / pc->w) * 2 * (pc->sn * ch + pc->cs * sh) * sh;
+}
+
 static double piece_rate(const pat_piece *pc, double u)
 {
-    double r = pc->kind == PIECE_LINEAR ? pc->a + pc->b * u
-                                        : pc->a + pc->b * sin(pc->th0 + pc->w * u);
+    double r, slope;
+    if (pc->kind == PIECE_LINEAR)
+        r = pc->a + pc->b * u;
+    else
+        sine_eval(pc, u, &r, &slope);
     return r > 0 ? r : 0;   /* rounding at a zero crossing or a ramp's end */
 }
 
-/* Operations in [0, u) of the piece. The sine's cos(A) - cos(B) is written
- * as a product of sines: the difference form loses every digit for small u. */
+/* Operations in [0, u) of the piece. */
 static double piece_integral(const pat_piece *pc, double u)
 {
-    if (pc->kind == PIECE_LINEAR)
-        return u * (pc->a + 0.5 * pc->b * u);
-    double h = 0.5 * pc->w * u;
-    return pc->a * u + (pc->b / pc->w) * 2.0 * sin(pc->th0 + h) * sin(h);
+    double r, slope;
+    return pc->kind == PIECE_LINEAR ? u * (pc->a + 0.5 * pc->b * u) : sine_eval(pc, u, &r, &slope);
 }
 
 /* Linear piece: solve a*u + b*u^2/2 = x for u >= 0. The textbook root
@@ -83,23 +102,34 @@ static double linear_inverse(const pat_piece *pc, double x)
     return 2.0 * x / (pc->a + sqrt(d));
 }
 
-/* Sine arc: Newton's method, kept inside a shrinking bracket and falling back
- * to bisection whenever a step leaves it (near an arc's ends the rate, the
- * derivative, goes to zero and a raw Newton step would shoot off). */
+/* Sine arc: Halley's method (Newton with the rate's slope too: the error
+ * cubes at each step), kept inside a shrinking bracket and falling back to
+ * bisection whenever a step leaves it (near an arc's ends the rate may go
+ * to zero and a raw step would shoot off). Arcs are cut at the sine's peaks
+ * and troughs, so the rate is monotone on each and the trapezoid under its
+ * end rates is a close first guess: two steps usually reach 0.1 ns. */
 static double sine_inverse(const pat_piece *pc, double x)
 {
-    double lo = 0, hi = pc->dur;
-    double u = pc->dur * (x / pc->cnt);
+    double r0 = pc->a + pc->b * pc->sn, r1 = pc->r1, lo = 0, hi = pc->dur, u;
+    double area = 0.5 * (r0 + r1) * pc->dur;
+    if (area > 0) {
+        pat_piece trap = { .kind = PIECE_LINEAR, .a = r0, .b = (r1 - r0) / pc->dur };
+        u = linear_inverse(&trap, x * (area / pc->cnt));
+    } else {
+        u = pc->dur * (x / pc->cnt);
+    }
+    if (!(u > lo && u < hi))
+        u = 0.5 * (lo + hi);
     for (int i = 0; i < 200; i++) {
-        double g = piece_integral(pc, u) - x;
+        double f, df, g = sine_eval(pc, u, &f, &df) - x;
         if (g == 0)
             return u;
         if (g > 0)
             hi = u;
         else
             lo = u;
-        double f = piece_rate(pc, u);
-        double next = f > 0 ? u - g / f : lo - 1;
+        double den = 2 * f * f - g * df;
+        double next = f > 0 && den > 0 ? u - 2 * g * f / den : lo - 1;
         if (!(next > lo && next < hi))
             next = 0.5 * (lo + hi);
         double tol = fmax(1e-10, 4e-16 * next);   /* 0.1 ns, or the last bits of u */
@@ -112,7 +142,7 @@ static double sine_inverse(const pat_piece *pc, double x)
 
 static double piece_inverse(const pat_piece *pc, double x)
 {
-    if (!(x > 0))
+    if (!(x > 0) || pc->cnt == 0)
         return 0;
     if (x >= pc->cnt)
         return pc->dur;
@@ -120,16 +150,10 @@ static double piece_inverse(const pat_piece *pc, double x)
     return u < 0 ? 0 : u > pc->dur ? pc->dur : u;
 }
 
+/* Rates are monotone on every piece (arcs end at peaks and troughs). */
 static double piece_peak(const pat_piece *pc)
 {
-    double m = fmax(piece_rate(pc, 0), piece_rate(pc, pc->dur));
-    if (pc->kind == PIECE_SINE && pc->b > 0) {
-        /* the first angle pi/2 + 2*pi*k at or after th0: is it inside the arc? */
-        double k = ceil((pc->th0 - 0.5 * PI) / TWO_PI);
-        if (0.5 * PI + k * TWO_PI <= pc->th0 + pc->w * pc->dur)
-            m = fmax(m, pc->a + pc->b);
-    }
-    return m;
+    return fmax(piece_rate(pc, 0), piece_rate(pc, pc->dur));
 }
 
 /* ---- lookups ------------------------------------------------------------ */
@@ -211,7 +235,9 @@ double pat_count(const pat_t *p, double t)
     const pat_piece *pc = locate_time(p, s, t, &k, &u);
     double in = piece_integral(pc, u);
     in = in < 0 ? 0 : in > pc->cnt ? pc->cnt : in;   /* stay between the neighbours' counts */
-    return s->c0 + k * s->per + (pc->c0 + in);
+    /* fma: k*per + local rounded once, so the end of cycle k (local = per)
+     * gives exactly the start of cycle k+1 and C never steps back there. */
+    return s->c0 + fma(k, s->per, pc->c0 + in);
 }
 
 double pat_time_at(const pat_t *p, double c)
@@ -220,11 +246,17 @@ double pat_time_at(const pat_t *p, double c)
         return 0;
     if (c > p->end_c)
         return INFINITY;
+    /* A count read back from pat_count went through a few roundings, and may
+     * sit an ulp above a level where C is flat (a burst's pause, a zero
+     * stretch of a clamped sine): read exactly, it would jump to the far end
+     * of the flat part. Levels within tol count as reached, which can only
+     * move an answer earlier, and by no more than C's own rounding. */
+    double tol = 1e-14 * c;
     /* the first segment whose end count reaches c */
     int lo = 0, hi = p->nsegs - 1;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
-        if (p->segs[mid].c1 >= c)
+        if (p->segs[mid].c1 >= c - tol)
             hi = mid;
         else
             lo = mid + 1;
@@ -236,16 +268,13 @@ double pat_time_at(const pat_t *p, double c)
     if (s->reps > 1) {
         /* ceil - 1 puts a c exactly at a cycle's end in that cycle, not at the
          * next one's start: they differ when a cycle ends at rate 0 (a burst). */
-        k = ceil(x / s->per) - 1;
-        if (k > s->reps - 1)
-            k = s->reps - 1;
-        if (k < 0)
-            k = 0;
+        k = ceil((x - tol) / s->per) - 1;
+        k = k > s->reps - 1 ? s->reps - 1 : k < 0 ? 0 : k;
         x = fma(-k, s->per, x);
-        if (x > s->per && k < s->reps - 1) {
+        if (x > s->per + tol && k < s->reps - 1) {
             k += 1;
             x -= s->per;
-        } else if (x <= 0 && k > 0) {
+        } else if (x <= tol && k > 0) {
             k -= 1;
             x += s->per;
         }
@@ -258,13 +287,13 @@ double pat_time_at(const pat_t *p, double c)
     hi = s->n - 1;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
-        if (pcs[mid].c0 + pcs[mid].cnt >= x)
+        if (pcs[mid].c0 + pcs[mid].cnt >= x - tol)
             hi = mid;
         else
             lo = mid + 1;
     }
     const pat_piece *pc = &pcs[lo];
-    return s->t0 + k * s->period + (pc->t0 + piece_inverse(pc, x - pc->c0));
+    return s->t0 + fma(k, s->period, pc->t0 + piece_inverse(pc, x - pc->c0));   /* as in pat_count */
 }
 
 /* ---- phases ------------------------------------------------------------- */
@@ -362,6 +391,7 @@ static int add_segment(pat_t *p, const pat_piece *cyc, int n, double reps, doubl
         out[i].t0 = t0;
         out[i].c0 = c0;
         out[i].cnt = fmax(0, piece_integral(&out[i], out[i].dur));
+        out[i].r1 = piece_rate(&out[i], out[i].dur);
         p->peak = fmax(p->peak, piece_peak(&out[i]));
         t0 += out[i].dur;
         c0 += out[i].cnt;
@@ -390,38 +420,58 @@ static pat_piece linear(double r0, double r1, double dur)
 
 static pat_piece arc(double base, double amp, double w, double th0, double dur)
 {
-    return (pat_piece){ .kind = PIECE_SINE, .dur = dur, .a = base, .b = amp, .w = w, .th0 = th0 };
+    return (pat_piece){ .kind = PIECE_SINE, .dur = dur, .a = base, .b = amp, .w = w,
+                        .sn = sin(th0), .cs = cos(th0) };
 }
 
-/* One period of base + amp*sin(w*u + phase), clamped at 0: one arc, or arcs
- * and zero pieces split where sin(theta) = -base/amp. Returns the count. */
-static int sine_cycle(pat_piece out[3], double base, double amp, double period, double phase)
+static int cmp_double(const void *x, const void *y)
 {
-    double w = TWO_PI / period;
-    if (amp == 0 || amp <= base) {
-        out[0] = amp == 0 ? linear(base, base, period) : arc(base, amp, w, phase, period);
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* One period of base + amp*sin(w*u + phase), clamped at 0, cut where the
+ * sine peaks and bottoms out (so the rate is monotone on each arc, for the
+ * inverse's first guess) and, when amp > base, where it crosses zero: the
+ * stretches below zero become zero-rate pieces and no arc goes negative.
+ * At most 3 cuts, so at most 4 pieces; returns how many. */
+static int sine_cycle(pat_piece out[4], double base, double amp, double period, double phase)
+{
+    double w = TWO_PI / period, cut[5];
+    if (amp == 0) {
+        out[0] = linear(base, base, period);
         return 1;
     }
-    /* Below zero for theta in (pi + s, 2pi - s); measured from the phase. */
-    double s = asin(base / amp);
-    double za = fmod(PI + s - phase + 2 * TWO_PI, TWO_PI) / w;   /* goes to zero */
-    double zb = fmod(TWO_PI - s - phase + 2 * TWO_PI, TWO_PI) / w; /* comes back */
-    pat_piece tmp[3];
-    int n = 0;
-    if (za < zb) {
-        tmp[n++] = arc(base, amp, w, phase, za);
-        tmp[n++] = linear(0, 0, zb - za);
-        tmp[n++] = arc(base, amp, w, phase + w * zb, period - zb);
+    /* angles where a cut goes, turned into times since the phase */
+    double angles[3], s = amp > base ? asin(base / amp) : 0;
+    int na = 0;
+    angles[na++] = 0.5 * PI;                /* peak */
+    if (amp > base) {
+        angles[na++] = PI + s;              /* goes below zero */
+        angles[na++] = TWO_PI - s;          /* comes back */
     } else {
-        tmp[n++] = linear(0, 0, zb);
-        tmp[n++] = arc(base, amp, w, phase + w * zb, za - zb);
-        tmp[n++] = linear(0, 0, period - za);
+        angles[na++] = 1.5 * PI;            /* trough */
     }
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        if (tmp[i].dur > 0)
-            out[m++] = tmp[i];
-    return m;
+    int nc = 0;
+    cut[nc++] = 0;
+    for (int i = 0; i < na; i++) {
+        double u = fmod(angles[i] - phase + 2 * TWO_PI, TWO_PI) / w;
+        if (u > 0 && u < period)
+            cut[nc++] = u;
+    }
+    qsort(cut + 1, (size_t)(nc - 1), sizeof cut[0], cmp_double);
+    cut[nc] = period;
+    int n = 0;
+    for (int i = 0; i < nc; i++) {
+        double u0 = cut[i], dur = cut[i + 1] - u0;
+        if (!(dur > 0))
+            continue;
+        if (base + amp * sin(phase + w * (u0 + 0.5 * dur)) < 0)
+            out[n++] = linear(0, 0, dur);   /* the clamped trough */
+        else
+            out[n++] = arc(base, amp, w, phase + w * u0, dur);
+    }
+    return n;
 }
 
 /* Whole cycles of `period` in `dur`, and what is left: a duration that is a
@@ -440,7 +490,7 @@ static double whole_cycles(double dur, double period, double *rest)
 
 static int add_pieces(pat_t *p, const pat_shape *s)
 {
-    pat_piece cyc[3];
+    pat_piece cyc[4];
     switch (s->kind) {
     case SHAPE_CONSTANT:
         /* Endless: a 1 s cycle, so counts and times stay small numbers. */
