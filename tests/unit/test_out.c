@@ -112,7 +112,7 @@ static surge_result make_result(void)
         .started_at = "2024-05-01T12:00:00Z",
         .elapsed_s = 16, .duration_s = 16,
         .ops_total = 7900, .ops_ok = 7850, .ops_failed = 50,
-        .late = 12, .warmup_dropped = 3,
+        .late = 12, .late_after_s = 0.001, .warmup_dropped = 3,
         .throughput = 490.625, .target_rate = 500, .current_rate = 998,
         .latency_ms = { 1.25, 2.5, 3.0, 8.125, 30.0, 1.5, 0.2, 41.5 },
         .service_ms = { 1.0, 2.0, 2.75, 7.5, 28.0, 1.375, 0.2, 40.0 },
@@ -417,7 +417,7 @@ static void test_summary(void)
     CHECK_HAS(s, "stopped: pattern ended");
     CHECK_HAS(s, "7,900 total, 7,850 ok, 50 failed (0.63%)");
     CHECK_HAS(s, "490.6/s ok (target 500.0/s");
-    CHECK_HAS(s, "12 (0.15%) started behind schedule");
+    CHECK_HAS(s, "12 (0.15%) started over 1.00ms behind schedule");
     CHECK_HAS(s, "latency (from intended start)  1.25ms 2.50ms 3.00ms 8.12ms 30.0ms 1.50ms 41.5ms");
     CHECK_HAS(s, "service time (from send)");
     CHECK_HAS(s, "checkout   25.3%     1,950       50  2.20ms  5.00ms  9.50ms  41.5ms");
