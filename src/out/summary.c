@@ -102,7 +102,7 @@ static void print_totals(const surge_result *r, FILE *out)
     else
         kv(out, "throughput", "%s ok", fmt_rate(r->throughput, a, sizeof a));
     if (open) {
-        kv(out, "late", "%s (%s) started >%s behind schedule; lag p99 %s, max %s",
+        kv(out, "late", "%s (%s) started >%s behind schedule, lag p99 %s max %s",
            fmt_count(r->late, a, sizeof a),
            r->ops_total ? fmt_pct((double)r->late, (double)r->ops_total, b, sizeof b) : "-",
            fmt_ms(r->late_after_s * 1e3, e, sizeof e),
