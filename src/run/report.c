@@ -29,6 +29,7 @@ struct report {
     surge_sample *history;      /* ring unrolled, oldest first, for res.history */
     int cap, nring, ring_head;
     uint64_t last_ns;           /* end of the last sample */
+    hist_t diff;                /* scratch: one interval's latencies */
 };
 
 static const char *const reason_names[] = {
@@ -187,7 +188,7 @@ static void make_sample(struct report *r, uint64_t end, surge_sample *s)
     memset(s, 0, sizeof *s);
     s->t = (double)((int64_t)end - (int64_t)g->measure_ns) / 1e9;
     s->length = (double)(end - begin) / 1e9;
-    hist_t *d = malloc(sizeof *d);
+    hist_t *d = &r->diff;
     uint64_t done = 0;
     for (int i = 0; i < r->now->nops; i++) {
         s->ok += r->now->ok[i] - r->prev->ok[i];
@@ -196,15 +197,12 @@ static void make_sample(struct report *r, uint64_t end, surge_sample *s)
     done = s->ok + s->failed;
     s->late = r->now->late - r->prev->late;
     s->actual_rate = s->length > 0 ? (double)done / s->length : 0;
-    if (d) {
-        hist_diff(d, &r->now->all_lat, &r->prev->all_lat);
-        s->p50_ms = ms(hist_percentile(d, 50));
-        s->p95_ms = ms(hist_percentile(d, 95));
-        s->p99_ms = ms(hist_percentile(d, 99));
-        s->max_ms = ms(hist_max(d));
-        s->mean_ms = hist_mean(d) / 1e6;
-        free(d);
-    }
+    hist_diff(d, &r->now->all_lat, &r->prev->all_lat);
+    s->p50_ms = ms(hist_percentile(d, 50));
+    s->p95_ms = ms(hist_percentile(d, 95));
+    s->p99_ms = ms(hist_percentile(d, 99));
+    s->max_ms = ms(hist_max(d));
+    s->mean_ms = hist_mean(d) / 1e6;
     s->phase = -1;
     if (g->pat) {
         double a = run_s(g, begin), b = run_s(g, end);

@@ -33,7 +33,8 @@ typedef struct loop {
     struct surge_gen *g;
     uint64_t now;               /* the latest clock reading */
     uint64_t late_ns;
-    int *idle;                  /* stack of idle slot indices */
+    bool open;                  /* open loop: rate-driven */
+    int *idle;                  /* open loop: stack of idle slot indices */
     int nidle;
     int ndown;
 } loop;
@@ -127,7 +128,8 @@ static void slot_finish(loop *l, slot *sl, bool ok)
     }
     sl->backoff_ns = 0;
     sl->state = SLOT_IDLE;
-    l->idle[l->nidle++] = (int)(sl - w->slots);
+    if (l->open)
+        l->idle[l->nidle++] = (int)(sl - w->slots);
 }
 
 /* Run the operation's calls until one has to wait or the operation ends.
@@ -283,7 +285,6 @@ static void run_ready(loop *l, bool *stopping, uint64_t *wake)
                 return;
             }
             w->started += measured;
-            l->nidle--;   /* the stack is only used in open loop; keep its count honest */
             slot_begin(l, sl, sl->ready_ns, measured);
         }
     }
@@ -309,7 +310,8 @@ static void reconnect_due(loop *l, uint64_t *wake)
         }
         sl->state = SLOT_IDLE;
         sl->ready_ns = l->now;
-        l->idle[l->nidle++] = i;
+        if (l->open)
+            l->idle[l->nidle++] = i;
     }
 }
 
@@ -331,7 +333,7 @@ void *worker_main(void *arg)
 {
     worker *w = arg;
     struct surge_gen *g = w->g;
-    loop l = { .w = w, .g = g, .late_ns = s_to_ns(g->cfg.late_after) };
+    loop l = { .w = w, .g = g, .late_ns = s_to_ns(g->cfg.late_after), .open = g->pat != NULL };
     prctl(PR_SET_TIMERSLACK, 1UL);   /* wake on time: the default slack is 50 us */
     l.idle = calloc((size_t)w->nslots, sizeof *l.idle);
     l.now = now_ns();
@@ -345,10 +347,10 @@ void *worker_main(void *arg)
             continue;
         }
         w->fatal[0] = '\0';
-        l.idle[l.nidle++] = i;
+        if (l.open)
+            l.idle[l.nidle++] = i;
     }
-    const bool open = g->pat != NULL;
-    if (open)
+    if (l.open)
         w->next_s = sched_next(&w->sched);
     bool stopping = !l.idle;
     uint64_t drain_until = 0;
@@ -376,7 +378,7 @@ void *worker_main(void *arg)
         if (!stopping) {
             if (l.ndown)
                 reconnect_due(&l, &wake);
-            if (open)
+            if (l.open)
                 run_due(&l, &stopping, &wake);
             else
                 run_ready(&l, &stopping, &wake);
