@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ typedef struct run_ctx {
     surge_display *display;
     FILE *csv[CLI_MAX_OUTS];
     int ncsv;
+    atomic_bool csv_ready;      /* the CSV files are truncated and have their header */
     double last_csv_t;
 } run_ctx;
 
@@ -34,7 +36,7 @@ static void on_sample(const surge_result *live, void *user)
 {
     run_ctx *ctx = user;
     surge_display_update(ctx->display, live);
-    if (live->nhistory > 0) {
+    if (live->nhistory > 0 && atomic_load_explicit(&ctx->csv_ready, memory_order_acquire)) {
         const surge_sample *s = &live->history[live->nhistory - 1];
         if (s->t != ctx->last_csv_t) {
             for (int i = 0; i < ctx->ncsv; i++)
@@ -64,17 +66,16 @@ static int cmd_run(int argc, char **argv)
         return cli_usage_error("%s", err);
 
     /* Open every output before the run: a path that can't be written is the
-     * user's mistake and must not cost them the run. */
+     * user's mistake and must not cost them the run. They are opened without
+     * truncating, so a run that fails to start leaves an old result alone. */
     FILE *files[CLI_MAX_OUTS] = { 0 };
+    bool created[CLI_MAX_OUTS] = { 0 };
     for (int i = 0; i < opts.nouts; i++) {
-        files[i] = fopen(opts.outs[i].path, "w");
+        created[i] = access(opts.outs[i].path, F_OK) != 0;
+        files[i] = fopen(opts.outs[i].path, "a");
         if (!files[i]) {
             rc = cli_usage_error("--out: cannot write %s: %s", opts.outs[i].path, strerror(errno));
             goto out;
-        }
-        if (opts.outs[i].kind == OUT_CSV) {
-            surge_csv_header(files[i]);
-            ctx.csv[ctx.ncsv++] = files[i];
         }
     }
     ctx.display = surge_display_new(stderr, opts.progress);
@@ -90,8 +91,20 @@ static int cmd_run(int argc, char **argv)
         surge_display_finish(ctx.display);
         fprintf(stderr, "surge: %s\n", err);
         rc = start == SURGE_EINPUT ? 2 : 1;
+        for (int i = 0; i < opts.nouts; i++)
+            if (created[i])
+                unlink(opts.outs[i].path);
         goto out;
     }
+    for (int i = 0; i < opts.nouts; i++) {
+        if (ftruncate(fileno(files[i]), 0) != 0)
+            fprintf(stderr, "surge: cannot truncate %s: %s\n", opts.outs[i].path, strerror(errno));
+        if (opts.outs[i].kind == OUT_CSV) {
+            surge_csv_header(files[i]);
+            ctx.csv[ctx.ncsv++] = files[i];
+        }
+    }
+    atomic_store_explicit(&ctx.csv_ready, true, memory_order_release);
     surge_gen_wait(g);
     surge_display_finish(ctx.display);
     const surge_result *r = surge_gen_result(g);

@@ -167,7 +167,7 @@ static const option_def run_options[] = {
     { "pattern",      'p', "EXPR",     "rate pattern, open loop (see docs/patterns.md); without it: closed loop", set_pattern },
     { "rate",         'r', "EXPR",     "same as --pattern", set_pattern },
     { "arrivals",     0,   "KIND",     "even (default) or poisson arrivals in open loop", set_arrivals },
-    { "mix",          'm', "OP=W,...", "operation weights, e.g. new_customer_order=10,advance_order_status=90", set_mix },
+    { "mix",          'm', "OP=W,...", "operation weights; ops not named keep theirs, e.g. delete_pending_item=0,update_customer_email=30", set_mix },
     { "threads",      't', "N",        "worker threads (default: cores; SQLite: one per connection)", set_threads },
     { "connections",  'c', "N",        "connections in all (default: one per thread)", set_connections },
     { "think",        0,   "MIN..MAX", "closed loop: random pause between operations", set_think },

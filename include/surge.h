@@ -99,6 +99,7 @@ typedef struct surge_op_result {
     const char *name;
     double weight;                /* the workload's weight (after --mix) */
     uint64_t ok, failed;
+    uint64_t warmup_ok;           /* committed during the warm-up (in the data, not in the statistics) */
     surge_latency latency_ms;     /* from the intended start */
     surge_latency service_ms;     /* from the real send */
 } surge_op_result;
@@ -139,6 +140,7 @@ struct surge_result {
     uint64_t late;                /* operations that started more than late_after_s past their intended start */
     double late_after_s;
     uint64_t warmup_dropped;      /* warmup operations never started because the measured part began */
+    uint64_t warmup_ok;           /* warm-up operations that succeeded (they changed the data too) */
     double throughput;            /* ops_ok / duration_s */
     double target_rate;           /* the pattern's current rate (live) or average rate (at the end) */
     double current_rate;          /* completed ops/s over the last interval */

@@ -114,6 +114,7 @@ static void write_outcome(jsonw *w, const surge_result *r)
     count(w, "failed", r->ops_failed);
     count(w, "late", r->late);
     count(w, "warmup_dropped", r->warmup_dropped);
+    count(w, "warmup_ok", r->warmup_ok);
     jsonw_end(w);
     num(w, "late_after_ms", r->late_after_s * 1e3, Q_MS);
 
@@ -133,6 +134,7 @@ static void write_ops(jsonw *w, const surge_result *r)
         num(w, "weight", op->weight, Q_RATIO);
         count(w, "ok", op->ok);
         count(w, "failed", op->failed);
+        count(w, "warmup_ok", op->warmup_ok);
         latency(w, "latency_ms", &op->latency_ms);
         latency(w, "service_ms", &op->service_ms);
         jsonw_end(w);

@@ -183,6 +183,9 @@ void plan_print_text(const pat_t *p, double window_s, int width, int height, FIL
 
     if (isfinite(d))
         fprintf(out, "duration:   %s\n", fmt_time(d, a, sizeof a));
+    else if (strcmp(pat_phase_get(p, pat_nphases(p) - 1)->label, "constant") == 0)
+        fprintf(out, "duration:   never ends (constant from %s on)\n",
+                fmt_time(pat_phase_get(p, pat_nphases(p) - 1)->start, a, sizeof a));
     else if (pat_cycle(p, &start, &period) == 0)
         fprintf(out, "duration:   never ends (repeats every %s from %s on)\n",
                 fmt_time(period, a, sizeof a), fmt_time(start, b, sizeof b));

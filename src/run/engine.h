@@ -67,6 +67,7 @@ double sched_count(const pat_t *pat, double warm_s, double warm_rate, double t);
 
 typedef struct op_stats {
     _Atomic uint64_t ok, failed;
+    _Atomic uint64_t warmup_ok;   /* committed during the warm-up: in the data, not in the statistics */
     hist_t lat;                 /* from the intended start */
     hist_t svc;                 /* from the real start */
 } op_stats;
@@ -86,7 +87,7 @@ typedef struct wstats {
 /* Everything merged, as the reporter sees it at one moment. */
 typedef struct snapshot {
     int nops;
-    uint64_t *ok, *failed;      /* [nops] */
+    uint64_t *ok, *failed, *warmup_ok;   /* [nops] */
     hist_t *lat, *svc;          /* [nops] */
     hist_t all_lat, all_svc, lag;
     uint64_t late, warmup_dropped;
@@ -170,6 +171,7 @@ struct surge_gen {
     double wall_at_t0;          /* CLOCK_REALTIME seconds at t0, for timestamps in data */
     double warm_rate;
     double planned_s;
+    enum stop_reason at_deadline;   /* why the run ends at deadline_ns: duration or pattern ended */
 
     _Atomic int stop;           /* set once: no new operations */
     _Atomic int stop_reason;    /* first reason wins */

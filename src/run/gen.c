@@ -75,6 +75,8 @@ static int check_numbers(const surge_config *c, char *err, size_t errlen)
         return snprintf(err, errlen, "duration and warmup must be >= 0"), -1;
     if (!(c->think_min >= 0) || !(c->think_max >= c->think_min) || !isfinite(c->think_max))
         return snprintf(err, errlen, "think time: expected MIN..MAX with 0 <= MIN <= MAX"), -1;
+    if (c->think_max > 0 && c->pattern)
+        return snprintf(err, errlen, "--think applies to closed loop only: with a --pattern, the pattern sets when operations start"), -1;
     if (!(c->interval >= 0.01) || c->interval > 3600)
         return snprintf(err, errlen, "interval: expected 10ms..1h"), -1;
     if (c->history < 1 || c->history > 10000000)
@@ -209,10 +211,13 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
     g->cfg.seed = g->seed;
 
     double pat_len = g->pat ? pat_duration(g->pat) : INFINITY;
-    if (g->cfg.duration > 0)
+    g->at_deadline = STOP_DURATION;
+    if (g->cfg.duration > 0 && !(pat_len <= g->cfg.duration)) {
         g->planned_s = g->cfg.duration;
-    else if (isfinite(pat_len))
+    } else if (isfinite(pat_len)) {
         g->planned_s = pat_len;
+        g->at_deadline = STOP_PATTERN;
+    }
     else if (g->cfg.transactions)
         g->planned_s = INFINITY;
     else

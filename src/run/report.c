@@ -222,15 +222,17 @@ static void fill_result(struct report *r, uint64_t end, const surge_sample *last
     snapshot *s = r->now;
     res->elapsed_s = (double)((int64_t)end - (int64_t)g->measure_ns) / 1e9;
     res->duration_s = res->elapsed_s > 0 ? res->elapsed_s : 0;
-    res->ops_ok = res->ops_failed = 0;
+    res->ops_ok = res->ops_failed = res->warmup_ok = 0;
     for (int i = 0; i < s->nops; i++) {
         surge_op_result *o = &r->ops[i];
         o->ok = s->ok[i];
         o->failed = s->failed[i];
+        o->warmup_ok = s->warmup_ok[i];
         latency_of(&s->lat[i], &o->latency_ms);
         latency_of(&s->svc[i], &o->service_ms);
         res->ops_ok += o->ok;
         res->ops_failed += o->failed;
+        res->warmup_ok += o->warmup_ok;
     }
     res->ops_total = res->ops_ok + res->ops_failed;
     res->late = s->late;

@@ -14,9 +14,10 @@ snapshot *snapshot_new(int nops)
     s->nops = nops;
     s->ok = calloc((size_t)nops, sizeof *s->ok);
     s->failed = calloc((size_t)nops, sizeof *s->failed);
+    s->warmup_ok = calloc((size_t)nops, sizeof *s->warmup_ok);
     s->lat = calloc((size_t)nops, sizeof *s->lat);
     s->svc = calloc((size_t)nops, sizeof *s->svc);
-    if (!s->ok || !s->failed || !s->lat || !s->svc) {
+    if (!s->ok || !s->failed || !s->warmup_ok || !s->lat || !s->svc) {
         snapshot_free(s);
         return NULL;
     }
@@ -30,6 +31,7 @@ void snapshot_free(snapshot *s)
         return;
     free(s->ok);
     free(s->failed);
+    free(s->warmup_ok);
     free(s->lat);
     free(s->svc);
     free(s);
@@ -38,7 +40,7 @@ void snapshot_free(snapshot *s)
 void snapshot_clear(snapshot *s)
 {
     for (int i = 0; i < s->nops; i++) {
-        s->ok[i] = s->failed[i] = 0;
+        s->ok[i] = s->failed[i] = s->warmup_ok[i] = 0;
         hist_init(&s->lat[i]);
         hist_init(&s->svc[i]);
     }
@@ -53,6 +55,7 @@ void snapshot_add_worker(snapshot *s, const wstats *w)
     for (int i = 0; i < s->nops; i++) {
         s->ok[i] += counter_get(&w->ops[i].ok);
         s->failed[i] += counter_get(&w->ops[i].failed);
+        s->warmup_ok[i] += counter_get(&w->ops[i].warmup_ok);
         hist_merge(&s->lat[i], &w->ops[i].lat);
         hist_merge(&s->svc[i], &w->ops[i].svc);
         hist_merge(&s->all_lat, &w->ops[i].lat);

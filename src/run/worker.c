@@ -116,6 +116,8 @@ static void slot_finish(loop *l, slot *sl, bool ok)
             errtab_add(&w->stats.errors, sl->op, sl->failmsg, 1);
             pthread_mutex_unlock(&w->stats.err_lock);
         }
+    } else if (ok) {
+        counter_add(&w->stats.ops[sl->op].warmup_ok, 1);
     }
     if (g->wl->end)
         g->wl->end(sl->state_buf, &sl->env, ok);
@@ -274,7 +276,7 @@ static void run_ready(loop *l, bool *stopping, uint64_t *wake)
                 break;
             }
             if (l->now >= g->deadline_ns) {
-                stop_self(g, stopping, STOP_DURATION);
+                stop_self(g, stopping, g->at_deadline);
                 return;
             }
             if (atomic_load_explicit(&g->stop, memory_order_relaxed))
@@ -361,7 +363,7 @@ void *worker_main(void *arg)
         if (!stopping && atomic_load_explicit(&g->stop, memory_order_relaxed))
             stopping = true;
         if (!stopping && l.now >= g->deadline_ns)
-            stop_self(g, &stopping, STOP_DURATION);
+            stop_self(g, &stopping, g->at_deadline);
         if (stopping) {
             if (w->busy == 0)
                 break;

@@ -121,10 +121,14 @@ static void bump_max(_Atomic int64_t *max, int64_t id)
         ;
 }
 
+/* Always one draw, whatever the current max: how many numbers a worker takes
+ * must not depend on how far the other workers have got, or the same seed
+ * would not give the same choices. */
 static int64_t random_id(rng_t *r, _Atomic int64_t *max)
 {
+    double u = rng_double(r);
     int64_t m = atomic_load_explicit(max, memory_order_relaxed);
-    return m > 0 ? rng_range(r, 1, m) : 0;
+    return m > 0 ? 1 + (int64_t)(u * (double)m) : 0;
 }
 
 static void pick_items(ec_state *s, rng_t *r)
@@ -407,7 +411,7 @@ static int run(const drv_ops *d, drv_conn *c, drv_call *call, drv_reply *rep, ch
 static int seed_rows(const drv_ops *d, drv_conn *c, const wl_setup *o, double now, char *err, size_t errlen)
 {
     rng_t r;
-    rng_seed(&r, o->seed, 1u << 20);
+    rng_seed(&r, o->seed ^ 0x5eed5eed5eed5eedull, 0);   /* apart from the workers' streams */
     drv_call call;
     drv_reply rep;
     ec_state s;

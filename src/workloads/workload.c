@@ -45,6 +45,10 @@ int wl_picker_init(wl_picker *p, int n, const double *weights)
 int wl_parse_mix(const wl_def *w, const char *mix, double *weights, char *err, size_t errlen)
 {
     const char *p = mix;
+    if (!*p) {
+        snprintf(err, errlen, "--mix: expected name=weight[,name=weight...], got nothing");
+        return -1;
+    }
     while (*p) {
         const char *eq = strchr(p, '=');
         const char *end = strchr(p, ',');
