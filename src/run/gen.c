@@ -241,9 +241,18 @@ static int setup_target(surge_gen *g, char *err, size_t errlen)
     return rc == 0 ? 0 : SURGE_ERUNTIME;
 }
 
+void *cache_calloc(size_t n, size_t size)
+{
+    size_t bytes = (n * size + CACHE_PAIR - 1) / CACHE_PAIR * CACHE_PAIR;
+    void *p = aligned_alloc(CACHE_PAIR, bytes ? bytes : CACHE_PAIR);
+    if (p)
+        memset(p, 0, bytes ? bytes : CACHE_PAIR);
+    return p;
+}
+
 static int make_workers(surge_gen *g)
 {
-    g->workers = calloc((size_t)g->nworkers, sizeof *g->workers);
+    g->workers = cache_calloc((size_t)g->nworkers, sizeof *g->workers);
     if (!g->workers)
         return -1;
     uint64_t quota = g->cfg.transactions;
@@ -261,8 +270,8 @@ static int make_workers(surge_gen *g)
         if (g->pat)
             sched_init(&w->sched, g->pat, g->cfg.warmup, g->warm_rate, i, g->nworkers,
                        g->cfg.arrivals == SURGE_ARRIVALS_POISSON, g->seed);
-        w->stats.ops = calloc((size_t)g->wl->nops, sizeof *w->stats.ops);
-        w->slots = calloc((size_t)w->nslots, sizeof *w->slots);
+        w->stats.ops = cache_calloc((size_t)g->wl->nops, sizeof *w->stats.ops);
+        w->slots = cache_calloc((size_t)w->nslots, sizeof *w->slots);
         if (!w->stats.ops || !w->slots)
             return -1;
         for (int o = 0; o < g->wl->nops; o++) {

@@ -205,7 +205,7 @@ static void slot_begin(loop *l, slot *sl, uint64_t intended, bool measured)
         if (lag > l->late_ns)
             counter_add(&w->stats.late, 1);
     }
-    sl->env.now_wall = g->wall_at_t0 + (double)(l->now - g->t0_ns) / 1e9;
+    sl->env.now_wall = g->wall_at_t0 + (double)(l->now - g->t0_ns) * 1e-9;
     g->wl->begin(sl->state_buf, sl->op, &sl->env, &sl->call);
     slot_drive(l, sl, g->drv->start(sl->dc, &sl->call, &sl->reply));
 }
@@ -225,6 +225,14 @@ static void run_due(loop *l, bool *stopping, uint64_t *wake)
     worker *w = l->w;
     struct surge_gen *g = l->g;
     while (!*stopping) {
+        /* A blocking driver that has fallen behind comes back here after
+         * every operation: the deadline and a stop must still end the run. */
+        if (l->now >= g->deadline_ns) {
+            stop_self(g, stopping, g->at_deadline);
+            return;
+        }
+        if (atomic_load_explicit(&g->stop, memory_order_relaxed))
+            return;
         if (isinf(w->next_s)) {
             /* The pattern has ended; the run still ends at its deadline, if any. */
             if (g->deadline_ns == UINT64_MAX)

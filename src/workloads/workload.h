@@ -85,6 +85,8 @@ typedef struct wl_picker {
 int wl_picker_init(wl_picker *p, int n, const double *weights);
 static inline int wl_pick(const wl_picker *p, rng_t *r)
 {
+    if (p->n == 1)
+        return 0;
     double u = rng_double(r);
     int i = 0;
     while (i < p->n - 1 && u >= p->cum[i])
