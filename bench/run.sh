@@ -1,0 +1,41 @@
+#!/bin/sh
+# run.sh - surge's benchmarks: print markdown tables (see bench/README.md).
+#
+#   ./bench/run.sh [SURGE]          SURGE defaults to build/surge; `make bench` runs this
+#   BENCH_QUICK=1 ./bench/run.sh    a smoke run in ~40 s: fewer operations, 2 s rate runs
+#
+# Not a timed test: it never fails on a number, only when surge itself fails.
+# About 2.5 minutes on 2 cores; run it on a quiet machine and read the
+# "others (cores)" columns (the noise) before trusting a number.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+surge=${1:-build/surge}
+case $surge in /*) ;; *) surge=$(pwd)/$surge ;; esac
+if [ ! -x "$surge" ]; then
+    echo "run.sh: no surge binary at $surge (build it: cmake --build build)" >&2
+    exit 2
+fi
+command -v python3 >/dev/null || { echo "run.sh: python3 is needed" >&2; exit 2; }
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    overhead_args="--repeat 1 --scale 0.1"
+    rate_args="--seconds 2"
+else
+    overhead_args="--repeat 3"
+    rate_args="--seconds 10"
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/surge-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+rev=$(git -C "$here" describe --always --dirty 2>/dev/null || echo unknown)
+echo "# surge benchmarks"
+echo
+echo "$("$surge" --version 2>/dev/null || echo surge), source $rev, $(date -u +%Y-%m-%dT%H:%M:%SZ), \`$0 $*\`"
+echo
+
+start=$(date +%s)
+python3 -B "$here/overhead.py" "$surge" $overhead_args --tmpdir "$tmp"
+python3 -B "$here/rate_accuracy.py" "$surge" $rate_args --tmpdir "$tmp"
+echo "Benchmarks took $(( $(date +%s) - start )) s."
