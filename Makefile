@@ -16,14 +16,14 @@ deps:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build with clang, which also
 # builds the libFuzzer targets.
 build-san: deps
 	@cmake -S . -B $(BUILD_SAN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 	    -DSURGE_SANITIZE=ON -DSURGE_FUZZ=ON $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(BUILD_SAN) -j $(JOBS)
+	@cmake --build $(BUILD_SAN) -j $(JOBS) -- --no-print-directory
 
 # A real workload on the embedded SQLite default: about 20 seconds of the
 # ecommerce workload on surge.db, ramping up then following a sine wave.
