@@ -236,6 +236,21 @@ static void ec_begin(void *state, int op, wl_env *env, drv_call *c)
     }
 }
 
+/* The order's items one by one, then COMMIT, then done. */
+static int items_then_commit(ec_state *s, drv_call *c)
+{
+    if (s->item < s->nitems) {
+        item_call(s, c);
+        return 1;
+    }
+    if (s->item == s->nitems) {
+        s->item++;
+        call0(c, DRV_STMT_COMMIT);
+        return 1;
+    }
+    return 0;
+}
+
 static int next_new_customer_order(ec_state *s, const drv_reply *rep, drv_call *c)
 {
     switch (s->step++) {
@@ -262,16 +277,7 @@ static int next_new_customer_order(ec_state *s, const drv_reply *rep, drv_call *
         item_call(s, c);
         return 1;
     default:
-        if (s->item < s->nitems) {
-            item_call(s, c);
-            return 1;
-        }
-        if (s->item == s->nitems) {
-            s->item++;
-            call0(c, DRV_STMT_COMMIT);
-            return 1;
-        }
-        return 0;
+        return items_then_commit(s, c);
     }
 }
 
@@ -298,16 +304,7 @@ static int next_new_order_existing(ec_state *s, const drv_reply *rep, drv_call *
         item_call(s, c);
         return 1;
     default:
-        if (s->item < s->nitems) {
-            item_call(s, c);
-            return 1;
-        }
-        if (s->item == s->nitems) {
-            s->item++;
-            call0(c, DRV_STMT_COMMIT);
-            return 1;
-        }
-        return 0;
+        return items_then_commit(s, c);
     }
 }
 

@@ -16,19 +16,8 @@
 
 #include "out/fmt.h"
 #include "out/jsonw.h"
+#include "check.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        checks++;                                                          \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
-    } while (0)
 
 #define CHECK_STR(got, want) \
     CHECK(strcmp((got), (want)) == 0, "got \"%s\", want \"%s\"", (got), (want))
@@ -559,10 +548,5 @@ int main(void)
     test_csv();
     test_summary();
     test_display();
-    if (failures) {
-        fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-        return 1;
-    }
-    printf("all %d checks passed\n", checks);
-    return 0;
+    return check_report();
 }

@@ -1,30 +1,16 @@
 /* test_pattern.c - rate patterns: counts against values worked out by hand,
  * the inverse against the forward integral, clamped sines against a fine
  * Riemann sum of the rate, the parser's error columns, and the preview.
- *
- * A local EXPECT macro rather than check.h's CHECK, so this file builds on
- * its own whatever happens to check.h.
  */
 #include "core/pattern.h"
 #include "out/plan.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures, total;
-
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        total++;                                                              \
-        if (!(cond)) {                                                        \
-            failures++;                                                       \
-            fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
 
 static const double PI = 3.14159265358979323846;
 
@@ -32,7 +18,7 @@ static pat_t *parse(const char *expr)
 {
     pat_error e;
     pat_t *p = pat_parse(expr, &e);
-    EXPECT(p != NULL, "%s: %s at column %d", expr, e.msg, e.column);
+    CHECK(p != NULL, "%s: %s at column %d", expr, e.msg, e.column);
     return p;
 }
 
@@ -76,13 +62,13 @@ static void expect_total(const char *expr, double dur, double ops)
     pat_t *p = parse(expr);
     if (!p)
         return;
-    EXPECT(near(pat_duration(p), dur, 1e-9), "%s: duration %.9g, want %g", expr, pat_duration(p), dur);
-    EXPECT(near(pat_count(p, dur), ops, 1e-6 * fmax(1, ops)), "%s: C(end) %.9g, want %g", expr, pat_count(p, dur), ops);
+    CHECK(near(pat_duration(p), dur, 1e-9), "%s: duration %.9g, want %g", expr, pat_duration(p), dur);
+    CHECK(near(pat_count(p, dur), ops, 1e-6 * fmax(1, ops)), "%s: C(end) %.9g, want %g", expr, pat_count(p, dur), ops);
     long n = scheduled(p, dur);
-    EXPECT(labs(n - (long)llround(ops)) <= 1, "%s: %ld scheduled, want %g", expr, n, ops);
-    EXPECT(pat_rate(p, dur) == 0 && pat_rate(p, dur + 1) == 0, "%s: rate after the end", expr);
-    EXPECT(pat_count(p, dur + 100) == pat_count(p, dur), "%s: C grows after the end", expr);
-    EXPECT(pat_time_at(p, ops + 1) == INFINITY, "%s: time_at past the end", expr);
+    CHECK(labs(n - (long)llround(ops)) <= 1, "%s: %ld scheduled, want %g", expr, n, ops);
+    CHECK(pat_rate(p, dur) == 0 && pat_rate(p, dur + 1) == 0, "%s: rate after the end", expr);
+    CHECK(pat_count(p, dur + 100) == pat_count(p, dur), "%s: C grows after the end", expr);
+    CHECK(pat_time_at(p, ops + 1) == INFINITY, "%s: time_at past the end", expr);
     pat_free(p);
 }
 
@@ -109,57 +95,57 @@ static void test_totals(void)
 static void test_shapes(void)
 {
     pat_t *p = parse("ramp(0, 100, 10s)");
-    EXPECT(near(pat_count(p, 5), 125, 1e-9) && near(pat_rate(p, 5), 50, 1e-9), "ramp midpoint");
-    EXPECT(pat_peak(p) == 100, "ramp peak %g", pat_peak(p));
+    CHECK(near(pat_count(p, 5), 125, 1e-9) && near(pat_rate(p, 5), 50, 1e-9), "ramp midpoint");
+    CHECK(pat_peak(p) == 100, "ramp peak %g", pat_peak(p));
     pat_free(p);
 
     p = parse("ramp(10, 500, 60s, hold=3m, down=true)");
-    EXPECT(near(pat_rate(p, 270), 255, 1e-9), "ramp down %g", pat_rate(p, 270));
-    EXPECT(near(pat_rate(p, 100), 500, 1e-9), "hold");
+    CHECK(near(pat_rate(p, 270), 255, 1e-9), "ramp down %g", pat_rate(p, 270));
+    CHECK(near(pat_rate(p, 100), 500, 1e-9), "hold");
     pat_free(p);
 
     p = parse("sine(100, 50, 10s, duration=60s)");
-    EXPECT(near(pat_count(p, 5), 500 + 500 / PI, 1e-9), "half period %.12g", pat_count(p, 5));
-    EXPECT(near(pat_rate(p, 2.5), 150, 1e-9) && pat_peak(p) == 150, "sine peak");
+    CHECK(near(pat_count(p, 5), 500 + 500 / PI, 1e-9), "half period %.12g", pat_count(p, 5));
+    CHECK(near(pat_rate(p, 2.5), 150, 1e-9) && pat_peak(p) == 150, "sine peak");
     pat_free(p);
 
     p = parse("sine(100, 50, 10s, phase=90deg)");
-    EXPECT(near(pat_rate(p, 0), 150, 1e-9), "phase in degrees: %g", pat_rate(p, 0));
+    CHECK(near(pat_rate(p, 0), 150, 1e-9), "phase in degrees: %g", pat_rate(p, 0));
     pat_free(p);
     p = parse("sine(base=100, amp=50, period=10s, phase=3.14159265358979)");
-    EXPECT(near(pat_rate(p, 2.5), 50, 1e-9), "phase in radians: %g", pat_rate(p, 2.5));
+    CHECK(near(pat_rate(p, 2.5), 50, 1e-9), "phase in radians: %g", pat_rate(p, 2.5));
     pat_free(p);
     p = parse("sine(100, 50, 1m, duration=15s)");
-    EXPECT(pat_peak(p) == 150 && near(pat_duration(p), 15, 1e-12), "a quarter period reaches the top");
+    CHECK(pat_peak(p) == 150 && near(pat_duration(p), 15, 1e-12), "a quarter period reaches the top");
     pat_free(p);
     p = parse("sine(100, 50, 1m, duration=10s)");
-    EXPECT(pat_peak(p) < 150, "less than a quarter period does not: %g", pat_peak(p));
+    CHECK(pat_peak(p) < 150, "less than a quarter period does not: %g", pat_peak(p));
     pat_free(p);
 
     p = parse("120");
-    EXPECT(pat_duration(p) == INFINITY && pat_rate(p, 1e6) == 120 && near(pat_count(p, 10), 1200, 1e-9), "bare rate");
+    CHECK(pat_duration(p) == INFINITY && pat_rate(p, 1e6) == 120 && near(pat_count(p, 10), 1200, 1e-9), "bare rate");
     pat_free(p);
     p = parse("100/m");
-    EXPECT(near(pat_rate(p, 3), 100.0 / 60, 1e-12), "rate per minute");
+    CHECK(near(pat_rate(p, 3), 100.0 / 60, 1e-12), "rate per minute");
     pat_free(p);
 
     p = parse("step(10:1s, 20:2s, repeat=true)");
-    EXPECT(pat_duration(p) == INFINITY, "step repeat never ends");
-    EXPECT(near(pat_count(p, 30), 500, 1e-9) && near(pat_count(p, 31.5), 520, 1e-9), "step cycles %g", pat_count(p, 31.5));
-    EXPECT(pat_rate(p, 30.5) == 10 && pat_rate(p, 32) == 20, "step rate");
+    CHECK(pat_duration(p) == INFINITY, "step repeat never ends");
+    CHECK(near(pat_count(p, 30), 500, 1e-9) && near(pat_count(p, 31.5), 520, 1e-9), "step cycles %g", pat_count(p, 31.5));
+    CHECK(pat_rate(p, 30.5) == 10 && pat_rate(p, 32) == 20, "step rate");
     pat_free(p);
 
     p = parse("points(0:0, 10s:100, loop=true)");
-    EXPECT(near(pat_count(p, 10), 500, 1e-9) && near(pat_count(p, 25), 1125, 1e-9), "points loop %g", pat_count(p, 25));
-    EXPECT(near(pat_rate(p, 15), 50, 1e-9), "points interpolate");
+    CHECK(near(pat_count(p, 10), 500, 1e-9) && near(pat_count(p, 25), 1125, 1e-9), "points loop %g", pat_count(p, 25));
+    CHECK(near(pat_rate(p, 15), 50, 1e-9), "points interpolate");
     pat_free(p);
 
     /* A count reached exactly at the end of a burst maps to that end, not to
      * the next burst's start: the smallest t with C(t) >= c. */
     p = parse("burst(500, on=5s, off=10s, count=10)");
-    EXPECT(near(pat_time_at(p, 2500), 5, 1e-9) && near(pat_time_at(p, 2500.5), 15.001, 1e-9), "burst edges %.9g",
+    CHECK(near(pat_time_at(p, 2500), 5, 1e-9) && near(pat_time_at(p, 2500.5), 15.001, 1e-9), "burst edges %.9g",
            pat_time_at(p, 2500));
-    EXPECT(pat_time_at(p, 0) == 0 && pat_time_at(p, -1) == 0, "time_at(0)");
+    CHECK(pat_time_at(p, 0) == 0 && pat_time_at(p, -1) == 0, "time_at(0)");
     pat_free(p);
 }
 
@@ -177,16 +163,16 @@ static void test_clamped_sine(void)
         if (!p)
             continue;
         double d = pat_duration(p), exact = pat_count(p, d), sum = riemann(p, d, 2000000);
-        EXPECT(near(exact, sum, 1e-6 * sum), "%s: C %.9g, Riemann %.9g", exprs[i], exact, sum);
+        CHECK(near(exact, sum, 1e-6 * sum), "%s: C %.9g, Riemann %.9g", exprs[i], exact, sum);
         double lowest = INFINITY;
         for (int k = 0; k <= 10000; k++)
             lowest = fmin(lowest, pat_rate(p, d * k / 10000));
-        EXPECT(lowest >= 0, "%s: negative rate", exprs[i]);
-        EXPECT(labs(scheduled(p, d) - (long)llround(exact)) <= 1, "%s: scheduled", exprs[i]);
+        CHECK(lowest >= 0, "%s: negative rate", exprs[i]);
+        CHECK(labs(scheduled(p, d) - (long)llround(exact)) <= 1, "%s: scheduled", exprs[i]);
         pat_free(p);
     }
     pat_t *p = parse("sine(0, 100, 10s, duration=20s)");
-    EXPECT(near(pat_count(p, 20), 2 * 1000 / PI, 1e-9), "half-wave %.12g", pat_count(p, 20));
+    CHECK(near(pat_count(p, 20), 2 * 1000 / PI, 1e-9), "half-wave %.12g", pat_count(p, 20));
     pat_free(p);
 }
 
@@ -228,8 +214,8 @@ static void test_inverse(void)
             bad_order += t < last_t;
             last_t = t;
         }
-        EXPECT(bad_inverse == 0, "%s: %d inverse errors, worst %.3g s", exprs[i], bad_inverse, worst);
-        EXPECT(bad_order == 0, "%s: %d monotonicity errors", exprs[i], bad_order);
+        CHECK(bad_inverse == 0, "%s: %d inverse errors, worst %.3g s", exprs[i], bad_inverse, worst);
+        CHECK(bad_order == 0, "%s: %d monotonicity errors", exprs[i], bad_order);
         pat_free(p);
     }
 }
@@ -240,24 +226,24 @@ static void test_large(void)
 {
     double month = 30 * 86400.0;
     pat_t *p = parse("sine(100, 50, 10s)");
-    EXPECT(near(pat_count(p, month), 100 * month, 1e-5), "30 days %.6f", pat_count(p, month));
-    EXPECT(near(pat_count(p, month + 2.5), 100 * month + 250 + 250 / PI, 1e-5), "30 days + 2.5 s %.6f",
+    CHECK(near(pat_count(p, month), 100 * month, 1e-5), "30 days %.6f", pat_count(p, month));
+    CHECK(near(pat_count(p, month + 2.5), 100 * month + 250 + 250 / PI, 1e-5), "30 days + 2.5 s %.6f",
            pat_count(p, month + 2.5));
     double t = month + 1.234567;
-    EXPECT(near(pat_time_at(p, pat_count(p, t)), t, 1e-6), "30 days inverse %.9f", pat_time_at(p, pat_count(p, t)));
+    CHECK(near(pat_time_at(p, pat_count(p, t)), t, 1e-6), "30 days inverse %.9f", pat_time_at(p, pat_count(p, t)));
     pat_free(p);
 
     p = parse("sine(20, 100, 10s)");
     double per_cycle = pat_count(p, 10);
-    EXPECT(near(pat_count(p, month), per_cycle * month / 10, 1e-4), "clamped, 30 days");
+    CHECK(near(pat_count(p, month), per_cycle * month / 10, 1e-4), "clamped, 30 days");
     t = month + 0.75;
-    EXPECT(near(pat_time_at(p, pat_count(p, t)), t, 1e-6), "clamped, 30 days inverse");
+    CHECK(near(pat_time_at(p, pat_count(p, t)), t, 1e-6), "clamped, 30 days inverse");
     pat_free(p);
 
     p = parse("burst(100, on=1s, off=1s)");
-    EXPECT(near(pat_time_at(p, 1e10), 199999999, 1e-6), "1e10 ops: %.9f", pat_time_at(p, 1e10));
-    EXPECT(near(pat_time_at(p, 1e10 + 0.5), 2e8 + 0.005, 1e-6), "1e10 + 0.5 ops: %.9f", pat_time_at(p, 1e10 + 0.5));
-    EXPECT(near(pat_count(p, 2e8 + 0.5), 1e10 + 50, 1e-3), "count at 2e8 s");
+    CHECK(near(pat_time_at(p, 1e10), 199999999, 1e-6), "1e10 ops: %.9f", pat_time_at(p, 1e10));
+    CHECK(near(pat_time_at(p, 1e10 + 0.5), 2e8 + 0.005, 1e-6), "1e10 + 0.5 ops: %.9f", pat_time_at(p, 1e10 + 0.5));
+    CHECK(near(pat_count(p, 2e8 + 0.5), 1e10 + 50, 1e-3), "count at 2e8 s");
     pat_free(p);
 }
 
@@ -267,24 +253,24 @@ static void test_phases(void)
                      "then sine(100, 50, 10s)");
     if (!p)
         return;
-    EXPECT(pat_nphases(p) == 3, "3 phases, got %d", pat_nphases(p));
+    CHECK(pat_nphases(p) == 3, "3 phases, got %d", pat_nphases(p));
     const pat_phase *a = pat_phase_get(p, 0), *b = pat_phase_get(p, 1), *c = pat_phase_get(p, 2);
-    EXPECT(a && b && c && !pat_phase_get(p, 3) && !pat_phase_get(p, -1), "phase_get range");
+    CHECK(a && b && c && !pat_phase_get(p, 3) && !pat_phase_get(p, -1), "phase_get range");
     if (a && b && c) {
-        EXPECT(!strcmp(a->label, "ramp") && a->start == 0 && a->end == 10, "phase 0");
-        EXPECT(!strcmp(b->label, "constant") && b->start == 10 && b->end == 30, "phase 1");
-        EXPECT(!strcmp(c->label, "sine") && c->start == 30 && c->end == INFINITY, "phase 2");
-        EXPECT(a->nmix == 2 && !strcmp(a->mix[0].name, "read") && a->mix[0].weight == 80 &&
+        CHECK(!strcmp(a->label, "ramp") && a->start == 0 && a->end == 10, "phase 0");
+        CHECK(!strcmp(b->label, "constant") && b->start == 10 && b->end == 30, "phase 1");
+        CHECK(!strcmp(c->label, "sine") && c->start == 30 && c->end == INFINITY, "phase 2");
+        CHECK(a->nmix == 2 && !strcmp(a->mix[0].name, "read") && a->mix[0].weight == 80 &&
                !strcmp(a->mix[1].name, "write") && a->mix[1].weight == 20, "mix of phase 0");
-        EXPECT(b->nmix == 1 && !strcmp(b->mix[0].name, "new-order") && b->mix[0].weight == 45.5, "mix of phase 1");
-        EXPECT(c->nmix == 0 && c->mix == NULL, "no mix");
+        CHECK(b->nmix == 1 && !strcmp(b->mix[0].name, "new-order") && b->mix[0].weight == 45.5, "mix of phase 1");
+        CHECK(c->nmix == 0 && c->mix == NULL, "no mix");
     }
-    EXPECT(pat_phase_at(p, 0) == 0 && pat_phase_at(p, 9.999) == 0 && pat_phase_at(p, 10) == 1, "phase_at 0/1");
-    EXPECT(pat_phase_at(p, 29.9) == 1 && pat_phase_at(p, 30) == 2 && pat_phase_at(p, 1e9) == 2, "phase_at 1/2");
+    CHECK(pat_phase_at(p, 0) == 0 && pat_phase_at(p, 9.999) == 0 && pat_phase_at(p, 10) == 1, "phase_at 0/1");
+    CHECK(pat_phase_at(p, 29.9) == 1 && pat_phase_at(p, 30) == 2 && pat_phase_at(p, 1e9) == 2, "phase_at 1/2");
     pat_free(p);
 
     p = parse("constant(1, 1s) then constant(2, 1s)");
-    EXPECT(pat_phase_at(p, 5) == 1, "past the end: last phase");
+    CHECK(pat_phase_at(p, 5) == 1, "past the end: last phase");
     pat_free(p);
 }
 
@@ -349,12 +335,12 @@ static void test_errors(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pat_error e;
         pat_t *p = pat_parse(cases[i].expr, &e);
-        EXPECT(p == NULL, "'%s' parsed", cases[i].expr);
+        CHECK(p == NULL, "'%s' parsed", cases[i].expr);
         if (p) {
             pat_free(p);
             continue;
         }
-        EXPECT(e.column == cases[i].column && strstr(e.msg, cases[i].msg), "'%s': got column %d \"%s\", want %d \"%s\"",
+        CHECK(e.column == cases[i].column && strstr(e.msg, cases[i].msg), "'%s': got column %d \"%s\", want %d \"%s\"",
                cases[i].expr, e.column, e.msg, cases[i].column, cases[i].msg);
     }
 
@@ -366,12 +352,12 @@ static void test_errors(void)
         return;
     memset(s, ' ', big);
     s[big] = '\0';
-    EXPECT(!pat_parse(s, &e) && strstr(e.msg, "pattern too long (at most 65536"), "long: %s", e.msg);
+    CHECK(!pat_parse(s, &e) && strstr(e.msg, "pattern too long (at most 65536"), "long: %s", e.msg);
     n = (size_t)sprintf(s, "step(");
     for (int i = 0; i < 10001; i++)
         n += (size_t)sprintf(s + n, "1:1,");
     strcpy(s + n, ")");
-    EXPECT(!pat_parse(s, &e) && strstr(e.msg, "step: too many steps (at most 10000)"), "steps: %s", e.msg);
+    CHECK(!pat_parse(s, &e) && strstr(e.msg, "step: too many steps (at most 10000)"), "steps: %s", e.msg);
     n = 0;
     for (int k = 0; k < 3; k++) {
         n += (size_t)sprintf(s + n, k ? ") then step(" : "step(");
@@ -379,7 +365,7 @@ static void test_errors(void)
             n += (size_t)sprintf(s + n, "1:1,");
     }
     strcpy(s + n, ")");
-    EXPECT(!pat_parse(s, &e) && strstr(e.msg, "too complex (more than 10000 pieces)") && e.column > 20000,
+    CHECK(!pat_parse(s, &e) && strstr(e.msg, "too complex (more than 10000 pieces)") && e.column > 20000,
            "pieces: %s at %d", e.msg, e.column);
     free(s);
 }
@@ -388,7 +374,7 @@ static void test_error_print(void)
 {
     const char *expr = "ramp(10, 500, 60s";
     pat_error e;
-    EXPECT(!pat_parse(expr, &e), "parsed");
+    CHECK(!pat_parse(expr, &e), "parsed");
     FILE *f = tmpfile();
     if (!f)
         return;
@@ -398,7 +384,7 @@ static void test_error_print(void)
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = '\0';
     fclose(f);
-    EXPECT(!strcmp(buf, "surge: pattern: expected ')' at column 17\n"
+    CHECK(!strcmp(buf, "surge: pattern: expected ')' at column 17\n"
                         "  ramp(10, 500, 60s\n"
                         "                  ^\n"), "printed:\n%s", buf);
 }
@@ -424,34 +410,34 @@ static char *capture(const pat_t *p, double window, int json)
 static void test_plan(void)
 {
     pat_t *p = parse("burst(500, on=5s, off=10s, count=10, mix={read=1})");
-    EXPECT(plan_default_window(p) == 150, "window");
+    CHECK(plan_default_window(p) == 150, "window");
     char *j = capture(p, 0, 1);
     const char *head = "{\"duration_s\":150.000,\"total_ops\":25000,\"peak_rate\":500,\"phases\":[{\"label\":\"burst\","
                        "\"start_s\":0.000,\"end_s\":150.000,\"mix\":{\"read\":1}}],\"points\":[[0.000,500],";
-    EXPECT(!strncmp(j, head, strlen(head)) && !strstr(j, "window_s"), "json: %.200s", j);
-    EXPECT(strstr(j, "[150.000,0]]}\n") != NULL, "json ends: %s", j + strlen(j) - 40);
+    CHECK(!strncmp(j, head, strlen(head)) && !strstr(j, "window_s"), "json: %.200s", j);
+    CHECK(strstr(j, "[150.000,0]]}\n") != NULL, "json ends: %s", j + strlen(j) - 40);
     char *t = capture(p, 0, 0);
-    EXPECT(strstr(t, "duration:   2m30s") && strstr(t, "peak rate:  500/s") && strstr(t, "operations: 25000 in 2m30s") &&
+    CHECK(strstr(t, "duration:   2m30s") && strstr(t, "peak rate:  500/s") && strstr(t, "operations: 25000 in 2m30s") &&
            strstr(t, "1. burst     0s -> 2m30s   mix read=1"), "text:\n%s", t);
     pat_free(p);
 
     p = parse("ramp(0, 100, 10s) then sine(100, 50, 10s)");
-    EXPECT(plan_default_window(p) == 60, "endless window %g", plan_default_window(p));
+    CHECK(plan_default_window(p) == 60, "endless window %g", plan_default_window(p));
     j = capture(p, 0, 1);
-    EXPECT(strstr(j, "\"duration_s\":null,\"total_ops\":null,\"window_s\":60.000,\"window_ops\":5500,") &&
+    CHECK(strstr(j, "\"duration_s\":null,\"total_ops\":null,\"window_s\":60.000,\"window_ops\":5500,") &&
            strstr(j, "\"end_s\":null") && strstr(j, "[10.000,100]"), "endless json: %.300s", j);
     int npoints = 0;
     for (char *q = strstr(j, "\"points\""); q && *q; q++)
         npoints += *q == '[';
-    EXPECT(npoints - 1 == 202, "points: %d", npoints - 1);   /* 201 even ones and the boundary at 10 s */
+    CHECK(npoints - 1 == 202, "points: %d", npoints - 1);   /* 201 even ones and the boundary at 10 s */
     t = capture(p, 0, 0);
-    EXPECT(strstr(t, "never ends (repeats every 10s from 10s on)") && strstr(t, "operations: 5500 in 1m shown"), "text:\n%s", t);
+    CHECK(strstr(t, "never ends (repeats every 10s from 10s on)") && strstr(t, "operations: 5500 in 1m shown"), "text:\n%s", t);
     pat_free(p);
 
     p = parse("constant(5, 1s) then step(1:1h, 2:1h, repeat=true)");
-    EXPECT(plan_default_window(p) == 1 + 4 * 3600.0, "window of a slow cycle %g", plan_default_window(p));
+    CHECK(plan_default_window(p) == 1 + 4 * 3600.0, "window of a slow cycle %g", plan_default_window(p));
     j = capture(p, 0, 1);
-    EXPECT(strstr(j, "[1.000,5],[1.000,1]"), "step boundary: %.400s", j);
+    CHECK(strstr(j, "[1.000,5],[1.000,1]"), "step boundary: %.400s", j);
     pat_free(p);
 }
 
@@ -466,10 +452,5 @@ int main(void)
     test_errors();
     test_error_print();
     test_plan();
-    if (failures) {
-        fprintf(stderr, "%d of %d checks failed\n", failures, total);
-        return 1;
-    }
-    printf("all %d checks passed\n", total);
-    return 0;
+    return check_report();
 }
