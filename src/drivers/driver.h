@@ -72,7 +72,9 @@ typedef struct drv_reply {
     drv_errclass err;         /* DRV_OK when the statement succeeded */
     char errmsg[DRV_ERRMSG];  /* the server's message when err != DRV_OK */
     int64_t rows;             /* rows changed (DML) or returned (queries) */
-    int64_t last_id;          /* id of the last row inserted, where the target knows it */
+    int64_t last_id;          /* id of the last row inserted: SQLite's rowid, MySQL's LAST_INSERT_ID();
+                                 where the server has none (PostgreSQL), the first column of the first
+                                 row returned, so workloads write INSERT ... RETURNING id there */
     int ncols;                /* integer columns of the first row returned, up to DRV_MAX_COLS */
     int64_t col[DRV_MAX_COLS];
 } drv_reply;
