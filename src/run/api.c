@@ -57,10 +57,13 @@ int surge_workload_describe(const char *name, FILE *out)
     fprintf(out, "%s: %s\n\noperations (weight):\n", w->name, w->summary);
     for (int i = 0; i < w->nops; i++)
         fprintf(out, "  %-30s %6.1f  %s\n", w->ops[i].name, w->ops[i].weight, w->ops[i].summary);
-    int n;
-    const char *const *sql = w->statements("sqlite", &n);
-    if (sql) {
-        fprintf(out, "\nstatements (sqlite):\n");
+    static const char *const dialects[] = { "sqlite", "postgres", "mysql" };
+    for (size_t d = 0; d < sizeof dialects / sizeof dialects[0]; d++) {
+        int n;
+        const char *const *sql = w->statements(dialects[d], &n);
+        if (!sql)
+            continue;
+        fprintf(out, "\nstatements (%s):\n", dialects[d]);
         for (int i = 0; i < n; i++)
             fprintf(out, "  %s;\n", sql[i]);
     }

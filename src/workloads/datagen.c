@@ -50,14 +50,24 @@ int dg_email(rng_t *r, uint64_t a, uint64_t b, uint64_t c, char *buf, size_t len
     return n;
 }
 
-int dg_iso8601(double epoch_s, char *buf, size_t len)
+static int format_utc(double epoch_s, char sep, const char *zone, char *buf, size_t len)
 {
     time_t secs = (time_t)floor(epoch_s);
     int ms = (int)((epoch_s - (double)secs) * 1000.0);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    return snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms > 999 ? 999 : ms);
+    return snprintf(buf, len, "%04d-%02d-%02d%c%02d:%02d:%02d.%03d%s", tm.tm_year + 1900, tm.tm_mon + 1,
+                    tm.tm_mday, sep, tm.tm_hour, tm.tm_min, tm.tm_sec, ms > 999 ? 999 : ms, zone);
+}
+
+int dg_iso8601(double epoch_s, char *buf, size_t len)
+{
+    return format_utc(epoch_s, 'T', "Z", buf, len);
+}
+
+int dg_sql_timestamp(double epoch_s, char *buf, size_t len)
+{
+    return format_utc(epoch_s, ' ', "", buf, len);
 }
 
 int dg_sku(rng_t *r, char *buf, size_t len)

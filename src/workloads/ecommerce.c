@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "workloads/datagen.h"
+#include "workloads/ecommerce.h"
 #include "workloads/workload.h"
 
 enum op { NEW_CUSTOMER_ORDER, ADVANCE_STATUS, NEW_ORDER_EXISTING, UPDATE_EMAIL, DELETE_PENDING_ITEM };
@@ -32,56 +33,6 @@ static const wl_opdef ec_ops[] = {
     [UPDATE_EMAIL]        = { "update_customer_email", 10, "change a customer's email" },
     [DELETE_PENDING_ITEM] = { "delete_pending_item", 5, "delete an item of a pending order and lower the order's total" },
 };
-
-enum stmt {
-    S_INS_CUSTOMER, S_INS_ORDER, S_INS_ORDER_FOR, S_INS_ITEM, S_ADVANCE, S_UPD_EMAIL,
-    S_PICK_PENDING_ITEM, S_DEL_ITEM, S_SUB_TOTAL, S_COUNT_CUSTOMERS, S_MAX_ORDER, S_COUNT
-};
-
-static const char *const sqlite_sql[S_COUNT] = {
-    [S_INS_CUSTOMER] = "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
-    [S_INS_ORDER] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-    [S_INS_ORDER_FOR] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
-                        "SELECT id, 'pending', ?, ?, ? FROM customers WHERE id >= ? ORDER BY id LIMIT 1",
-    [S_INS_ITEM] = "INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)",
-    [S_ADVANCE] = "UPDATE orders SET status = ?, updated_at = ? WHERE id = "
-                  "(SELECT id FROM orders WHERE status = ? AND id >= ? ORDER BY id LIMIT 1) AND status = ?",
-    [S_UPD_EMAIL] = "UPDATE customers SET email = ?, updated_at = ? WHERE id = ?",
-    [S_PICK_PENDING_ITEM] = "SELECT oi.id, oi.order_id, oi.quantity * oi.price_cents FROM orders o "
-                            "JOIN order_items oi ON oi.order_id = o.id "
-                            "WHERE o.status = 'pending' AND o.id >= ? ORDER BY o.id LIMIT 1",
-    [S_DEL_ITEM] = "DELETE FROM order_items WHERE id = ?",
-    [S_SUB_TOTAL] = "UPDATE orders SET total_cents = total_cents - ?, updated_at = ? WHERE id = ?",
-    [S_COUNT_CUSTOMERS] = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM customers",
-    [S_MAX_ORDER] = "SELECT COALESCE(MAX(id), 0) FROM orders",
-};
-
-static const char sqlite_schema[] =
-    "CREATE TABLE IF NOT EXISTS customers ("
-    "  id INTEGER PRIMARY KEY,"
-    "  name TEXT NOT NULL,"
-    "  email TEXT NOT NULL UNIQUE,"
-    "  created_at TEXT NOT NULL,"
-    "  updated_at TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS orders ("
-    "  id INTEGER PRIMARY KEY,"
-    "  customer_id INTEGER NOT NULL REFERENCES customers(id),"
-    "  status TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'shipped', 'delivered')),"
-    "  total_cents INTEGER NOT NULL CHECK (total_cents >= 0),"
-    "  created_at TEXT NOT NULL,"
-    "  updated_at TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id);"
-    "CREATE INDEX IF NOT EXISTS orders_status ON orders (status, id);"
-    "CREATE TABLE IF NOT EXISTS order_items ("
-    "  id INTEGER PRIMARY KEY,"
-    "  order_id INTEGER NOT NULL REFERENCES orders(id),"
-    "  sku TEXT NOT NULL,"
-    "  quantity INTEGER NOT NULL CHECK (quantity > 0),"
-    "  price_cents INTEGER NOT NULL CHECK (price_cents > 0));"
-    "CREATE INDEX IF NOT EXISTS order_items_order ON order_items (order_id);";
-
-static const char drop_schema[] =
-    "DROP TABLE IF EXISTS order_items; DROP TABLE IF EXISTS orders; DROP TABLE IF EXISTS customers;";
 
 static const char *const statuses[] = { "pending", "paid", "shipped", "delivered" };
 
@@ -108,10 +59,9 @@ typedef struct ec_state {
 
 static const char *const *ec_statements(const char *dialect, int *n)
 {
+    const ec_sql *sql = ec_sql_for(dialect);
     *n = S_COUNT;
-    if (strcmp(dialect, "sqlite") == 0 || strcmp(dialect, "none") == 0)
-        return sqlite_sql;
-    return NULL;
+    return sql ? sql->stmts : NULL;
 }
 
 static void bump_max(_Atomic int64_t *max, int64_t id)
@@ -166,15 +116,12 @@ static void item_call(ec_state *s, drv_call *c)
     c->params[3] = drv_int(s->price[i]);
 }
 
-static void advance_call(ec_state *s, drv_call *c)
+static void pick_order_call(ec_state *s, drv_call *c)
 {
-    c->stmt = S_ADVANCE;
-    c->nparams = 5;
-    c->params[0] = text(statuses[s->from_status + 1]);
-    c->params[1] = text(s->ts);
-    c->params[2] = text(statuses[s->from_status]);
-    c->params[3] = drv_int(s->min_id);
-    c->params[4] = text(statuses[s->from_status]);
+    c->stmt = S_PICK_ORDER;
+    c->nparams = 2;
+    c->params[0] = text(statuses[s->from_status]);
+    c->params[1] = drv_int(s->min_id);
 }
 
 static void pick_pending_call(ec_state *s, drv_call *c)
@@ -202,7 +149,7 @@ static void ec_begin(void *state, int op, wl_env *env, drv_call *c)
     s->op = op;
     s->step = 0;
     s->attempt = 0;
-    dg_iso8601(env->now_wall, s->ts, sizeof s->ts);
+    dg_sql_timestamp(env->now_wall, s->ts, sizeof s->ts);
     switch (op) {
     case NEW_CUSTOMER_ORDER:
         dg_name(r, s->name, sizeof s->name);
@@ -213,7 +160,7 @@ static void ec_begin(void *state, int op, wl_env *env, drv_call *c)
     case ADVANCE_STATUS:
         s->from_status = (int)rng_below(r, 3);
         s->min_id = random_id(r, &sh->max_order);
-        advance_call(s, c);
+        call0(c, DRV_STMT_BEGIN);
         break;
     case NEW_ORDER_EXISTING:
         s->min_id = random_id(r, &sh->max_customer);
@@ -308,20 +255,44 @@ static int next_new_order_existing(ec_state *s, const drv_reply *rep, drv_call *
     }
 }
 
-/* Try the chosen status from a random id, then from the start, then the
- * other statuses: an order that can move on is found whenever one exists. */
+/* Claim an order in the chosen status at or after a random id; if there is
+ * none, from the start, then in the other statuses: an order that can move
+ * on is found whenever one exists. Then move it one step and commit. */
 static int next_advance(ec_state *s, const drv_reply *rep, drv_call *c)
 {
-    if (rep->rows > 0 || ++s->attempt >= 6)
+    switch (s->step++) {
+    case 0: /* BEGIN done */
+        pick_order_call(s, c);
+        return 1;
+    case 1:
+        if (rep->rows == 0 && ++s->attempt < 6) {
+            if (s->min_id > 0)
+                s->min_id = 0;
+            else
+                s->from_status = (s->from_status + 1) % 3;
+            s->step = 1;
+            pick_order_call(s, c);
+            return 1;
+        }
+        if (rep->rows == 0) {   /* every order is delivered */
+            s->step = 3;
+            call0(c, DRV_STMT_COMMIT);
+            return 1;
+        }
+        s->order_id = rep->col[0];
+        c->stmt = S_SET_STATUS;
+        c->nparams = 4;
+        c->params[0] = text(statuses[s->from_status + 1]);
+        c->params[1] = text(s->ts);
+        c->params[2] = drv_int(s->order_id);
+        c->params[3] = text(statuses[s->from_status]);
+        return 1;
+    case 2:
+        call0(c, DRV_STMT_COMMIT);
+        return 1;
+    default:
         return 0;
-    if (s->min_id > 0) {
-        s->min_id = 0;
-    } else {
-        s->from_status = (s->from_status + 1) % 3;
-        s->min_id = 0;
     }
-    advance_call(s, c);
-    return 1;
 }
 
 static int next_delete_item(ec_state *s, const drv_reply *rep, drv_call *c)
@@ -350,6 +321,11 @@ static int next_delete_item(ec_state *s, const drv_reply *rep, drv_call *c)
         c->params[0] = drv_int(s->item_id);
         return 1;
     case 2:
+        if (rep->rows == 0) {   /* gone already: nothing to take off the total */
+            s->step = 4;
+            call0(c, DRV_STMT_COMMIT);
+            return 1;
+        }
         c->stmt = S_SUB_TOTAL;
         c->nparams = 3;
         c->params[0] = drv_int(s->amount);
@@ -418,7 +394,7 @@ static int seed_rows(const drv_ops *d, drv_conn *c, const wl_setup *o, double no
     int ncust = SEED_CUSTOMERS * o->scale;
     for (int i = 0; i < ncust; i++) {
         double created = now - 90 * 86400.0 * (1 - (double)i / ncust);
-        dg_iso8601(created, s.ts, sizeof s.ts);
+        dg_sql_timestamp(created, s.ts, sizeof s.ts);
         dg_name(&r, s.name, sizeof s.name);
         dg_email(&r, 0, 0, (uint64_t)i, s.email, sizeof s.email);
         call.stmt = S_INS_CUSTOMER;
@@ -459,17 +435,20 @@ static int seed_rows(const drv_ops *d, drv_conn *c, const wl_setup *o, double no
 static int ec_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
 {
     char msg[256];
-    if (o->fresh && d->exec(c, drop_schema, msg, sizeof msg) != 0) {
+    const ec_sql *sql = ec_sql_for(d->dialect);
+    if (!sql) {
+        snprintf(err, errlen, "ecommerce: no SQL for %s", d->dialect);
+        return -1;
+    }
+    if (o->fresh && d->exec(c, sql->drop, msg, sizeof msg) != 0) {
         snprintf(err, errlen, "ecommerce: cannot drop the old tables: %s", msg);
         return -1;
     }
-    if (d->exec(c, sqlite_schema, msg, sizeof msg) != 0) {
+    if (d->exec(c, sql->schema, msg, sizeof msg) != 0) {
         snprintf(err, errlen, "ecommerce: cannot create the schema: %s", msg);
         return -1;
     }
-    int n;
-    const char *const *sql = ec_statements(d->dialect, &n);
-    if (d->prepare(c, n, sql, msg, sizeof msg) != 0) {
+    if (d->prepare(c, S_COUNT, sql->stmts, msg, sizeof msg) != 0) {
         snprintf(err, errlen, "ecommerce: %s (is this database's 'customers' table from another program?)", msg);
         return -1;
     }

@@ -1,0 +1,165 @@
+/* ecommerce_sql.c - the ecommerce workload's SQL for each dialect.
+ *
+ * The statements mean the same everywhere; what differs is how an insert
+ * gives back its id (RETURNING on PostgreSQL, the last insert id elsewhere),
+ * how a row is claimed for the rest of a transaction (FOR UPDATE SKIP
+ * LOCKED on servers, where workers run at once; SQLite's BEGIN IMMEDIATE
+ * already serialises writers), and the column types. Placeholders are `?`
+ * everywhere; the PostgreSQL driver numbers them. Parameters whose type
+ * PostgreSQL cannot infer from a column carry a cast.
+ */
+#include <string.h>
+
+#include "workloads/ecommerce.h"
+
+#define STATUS_CHECK "CHECK (status IN ('pending', 'paid', 'shipped', 'delivered'))"
+
+static const char *const sqlite_stmts[S_COUNT] = {
+    [S_INS_CUSTOMER] = "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
+    [S_INS_ORDER] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    [S_INS_ORDER_FOR] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
+                        "SELECT id, 'pending', ?, ?, ? FROM customers WHERE id >= ? ORDER BY id LIMIT 1",
+    [S_INS_ITEM] = "INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)",
+    [S_PICK_ORDER] = "SELECT id FROM orders WHERE status = ? AND id >= ? ORDER BY id LIMIT 1",
+    [S_SET_STATUS] = "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+    [S_UPD_EMAIL] = "UPDATE customers SET email = ?, updated_at = ? WHERE id = ?",
+    [S_PICK_PENDING_ITEM] = "SELECT oi.id, oi.order_id, oi.quantity * oi.price_cents FROM orders o "
+                            "JOIN order_items oi ON oi.order_id = o.id "
+                            "WHERE o.status = 'pending' AND o.id >= ? ORDER BY o.id LIMIT 1",
+    [S_DEL_ITEM] = "DELETE FROM order_items WHERE id = ?",
+    [S_SUB_TOTAL] = "UPDATE orders SET total_cents = total_cents - ?, updated_at = ? WHERE id = ?",
+    [S_COUNT_CUSTOMERS] = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM customers",
+    [S_MAX_ORDER] = "SELECT COALESCE(MAX(id), 0) FROM orders",
+};
+
+static const char sqlite_schema[] =
+    "CREATE TABLE IF NOT EXISTS customers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  email TEXT NOT NULL UNIQUE,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS orders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+    "  status TEXT NOT NULL " STATUS_CHECK ","
+    "  total_cents INTEGER NOT NULL CHECK (total_cents >= 0),"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id);"
+    "CREATE INDEX IF NOT EXISTS orders_status ON orders (status, id);"
+    "CREATE TABLE IF NOT EXISTS order_items ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id),"
+    "  sku TEXT NOT NULL,"
+    "  quantity INTEGER NOT NULL CHECK (quantity > 0),"
+    "  price_cents INTEGER NOT NULL CHECK (price_cents > 0));"
+    "CREATE INDEX IF NOT EXISTS order_items_order ON order_items (order_id);";
+
+static const char *const postgres_stmts[S_COUNT] = {
+    [S_INS_CUSTOMER] = "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+    [S_INS_ORDER] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+    [S_INS_ORDER_FOR] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
+                        "SELECT id, 'pending', ?::bigint, ?::timestamp, ?::timestamp FROM customers "
+                        "WHERE id >= ? ORDER BY id LIMIT 1 RETURNING id",
+    [S_INS_ITEM] = "INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)",
+    [S_PICK_ORDER] = "SELECT id FROM orders WHERE status = ? AND id >= ? ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+    [S_SET_STATUS] = "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+    [S_UPD_EMAIL] = "UPDATE customers SET email = ?, updated_at = ? WHERE id = ?",
+    [S_PICK_PENDING_ITEM] = "SELECT oi.id, oi.order_id, oi.quantity * oi.price_cents FROM orders o "
+                            "JOIN order_items oi ON oi.order_id = o.id "
+                            "WHERE o.status = 'pending' AND o.id >= ? ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED",
+    [S_DEL_ITEM] = "DELETE FROM order_items WHERE id = ?",
+    [S_SUB_TOTAL] = "UPDATE orders SET total_cents = total_cents - ?, updated_at = ? WHERE id = ?",
+    [S_COUNT_CUSTOMERS] = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM customers",
+    [S_MAX_ORDER] = "SELECT COALESCE(MAX(id), 0) FROM orders",
+};
+
+static const char postgres_schema[] =
+    "CREATE TABLE IF NOT EXISTS customers ("
+    "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  email TEXT NOT NULL UNIQUE,"
+    "  created_at TIMESTAMP(3) NOT NULL,"
+    "  updated_at TIMESTAMP(3) NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS orders ("
+    "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  customer_id BIGINT NOT NULL REFERENCES customers(id),"
+    "  status TEXT NOT NULL " STATUS_CHECK ","
+    "  total_cents BIGINT NOT NULL CHECK (total_cents >= 0),"
+    "  created_at TIMESTAMP(3) NOT NULL,"
+    "  updated_at TIMESTAMP(3) NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id);"
+    "CREATE INDEX IF NOT EXISTS orders_status ON orders (status, id);"
+    "CREATE TABLE IF NOT EXISTS order_items ("
+    "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  order_id BIGINT NOT NULL REFERENCES orders(id),"
+    "  sku TEXT NOT NULL,"
+    "  quantity INTEGER NOT NULL CHECK (quantity > 0),"
+    "  price_cents INTEGER NOT NULL CHECK (price_cents > 0));"
+    "CREATE INDEX IF NOT EXISTS order_items_order ON order_items (order_id);";
+
+static const char *const mysql_stmts[S_COUNT] = {
+    [S_INS_CUSTOMER] = "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
+    [S_INS_ORDER] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    [S_INS_ORDER_FOR] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
+                        "SELECT id, 'pending', ?, ?, ? FROM customers WHERE id >= ? ORDER BY id LIMIT 1",
+    [S_INS_ITEM] = "INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)",
+    [S_PICK_ORDER] = "SELECT id FROM orders WHERE status = ? AND id >= ? ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+    [S_SET_STATUS] = "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+    [S_UPD_EMAIL] = "UPDATE customers SET email = ?, updated_at = ? WHERE id = ?",
+    [S_PICK_PENDING_ITEM] = "SELECT oi.id, oi.order_id, oi.quantity * oi.price_cents FROM orders o "
+                            "JOIN order_items oi ON oi.order_id = o.id "
+                            "WHERE o.status = 'pending' AND o.id >= ? ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED",
+    [S_DEL_ITEM] = "DELETE FROM order_items WHERE id = ?",
+    [S_SUB_TOTAL] = "UPDATE orders SET total_cents = total_cents - ?, updated_at = ? WHERE id = ?",
+    [S_COUNT_CUSTOMERS] = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM customers",
+    [S_MAX_ORDER] = "SELECT COALESCE(MAX(id), 0) FROM orders",
+};
+
+static const char mysql_schema[] =
+    "CREATE TABLE IF NOT EXISTS customers ("
+    "  id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+    "  name VARCHAR(100) NOT NULL,"
+    "  email VARCHAR(190) NOT NULL UNIQUE,"
+    "  created_at DATETIME(3) NOT NULL,"
+    "  updated_at DATETIME(3) NOT NULL) ENGINE=InnoDB;"
+    "CREATE TABLE IF NOT EXISTS orders ("
+    "  id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+    "  customer_id BIGINT NOT NULL,"
+    "  status VARCHAR(16) NOT NULL " STATUS_CHECK ","
+    "  total_cents BIGINT NOT NULL CHECK (total_cents >= 0),"
+    "  created_at DATETIME(3) NOT NULL,"
+    "  updated_at DATETIME(3) NOT NULL,"
+    "  INDEX orders_customer (customer_id),"
+    "  INDEX orders_status (status, id),"
+    "  FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB;"
+    "CREATE TABLE IF NOT EXISTS order_items ("
+    "  id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+    "  order_id BIGINT NOT NULL,"
+    "  sku VARCHAR(32) NOT NULL,"
+    "  quantity INT NOT NULL CHECK (quantity > 0),"
+    "  price_cents INT NOT NULL CHECK (price_cents > 0),"
+    "  INDEX order_items_order (order_id),"
+    "  FOREIGN KEY (order_id) REFERENCES orders (id)) ENGINE=InnoDB;";
+
+static const char drop_all[] =
+    "DROP TABLE IF EXISTS order_items; DROP TABLE IF EXISTS orders; DROP TABLE IF EXISTS customers;";
+
+static const ec_sql dialects[] = {
+    { sqlite_stmts, sqlite_schema, drop_all },
+    { postgres_stmts, postgres_schema, drop_all },
+    { mysql_stmts, mysql_schema, drop_all },
+};
+
+const ec_sql *ec_sql_for(const char *dialect)
+{
+    if (strcmp(dialect, "sqlite") == 0 || strcmp(dialect, "none") == 0)
+        return &dialects[0];
+    if (strcmp(dialect, "postgres") == 0)
+        return &dialects[1];
+    if (strcmp(dialect, "mysql") == 0)
+        return &dialects[2];
+    return NULL;
+}
