@@ -134,12 +134,22 @@ def check_workloads(tmp):
     out = surge_ok("workloads ecommerce", ["workloads", "ecommerce"])
     for op in ECOMMERCE_OPS:
         checks.check(f"workloads ecommerce: shows {op}", op in out.split(), out[:300])
-    sql = [l.strip().rstrip(";") for l in out.splitlines()
-           if l.strip().split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE", "SELECT")]
+    # The statements are shown per dialect, each set under "statements (DIALECT):".
+    sections, current = {}, None
+    for l in out.splitlines():
+        if l.startswith("statements ("):
+            current = sections.setdefault(l[len("statements ("):].split(")")[0], [])
+        elif current is not None and l.strip().split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE", "SELECT"):
+            current.append(l.strip().rstrip(";"))
+    checks.eq("workloads ecommerce: SQL for sqlite, postgres and mysql", sorted(sections),
+              ["mysql", "postgres", "sqlite"])
+    checks.check("workloads ecommerce: the same statements in every dialect",
+                 len({len(v) for v in sections.values()}) == 1, f"{ {k: len(v) for k, v in sections.items()} }")
+    sql = sections.get("sqlite", [])
     for word in ("INSERT INTO customers", "INSERT INTO orders", "INSERT INTO order_items", "UPDATE orders",
                  "DELETE FROM order_items"):
         checks.check(f"workloads ecommerce: shows {word}", any(s.startswith(word) for s in sql), f"{sql}")
-    # Every statement shown must be one SQLite compiles on the schema surge
+    # Every SQLite statement shown must be one SQLite compiles on the schema surge
     # creates: EXPLAIN prepares it without running it.
     db = os.path.join(tmp, "schema.db")
     r = run(SURGE, ["run", f"sqlite:{db}", "--transactions", "1", "--progress", "none", "--seed", "1"],
