@@ -182,6 +182,7 @@ struct surge_gen {
     enum stop_reason at_deadline;   /* why the run ends at deadline_ns: duration or pattern ended */
 
     _Atomic int stop;           /* set once: no new operations */
+    _Atomic uint64_t stop_ns;   /* when a stop was asked for (the measured part ends there) */
     _Atomic int stop_reason;    /* first reason wins */
     int workers_left;           /* guarded by lock */
 

@@ -350,6 +350,8 @@ failed:
 void gen_request_stop(surge_gen *g, enum stop_reason why)
 {
     int none = STOP_NONE;
+    uint64_t zero = 0;
+    atomic_compare_exchange_strong(&g->stop_ns, &zero, now_ns());   /* clock_gettime is async-signal-safe */
     atomic_compare_exchange_strong(&g->stop_reason, &none, (int)why);
     atomic_store(&g->stop, 1);
 }

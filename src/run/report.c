@@ -298,6 +298,14 @@ static void finish(struct report *r, uint64_t end)
     res->state = SURGE_STATE_DONE;
 }
 
+/* Scheduling ends at the planned end or when a stop is asked for, whichever
+ * comes first; the measured part ends there too. */
+static uint64_t end_cap(const struct surge_gen *g)
+{
+    uint64_t stop_at = atomic_load(&((struct surge_gen *)g)->stop_ns);
+    return stop_at && stop_at < g->deadline_ns ? stop_at : g->deadline_ns;
+}
+
 void *report_main(void *arg)
 {
     struct surge_gen *g = arg;
@@ -320,18 +328,19 @@ void *report_main(void *arg)
         pthread_mutex_unlock(&g->lock);
         if (last)
             break;
-        tick(r, next, false);
+        /* Samples never reach past the end of scheduling: time spent
+         * draining calls in flight is not part of the measured length. */
+        uint64_t cap = end_cap(g);
+        tick(r, next < cap ? next : cap, false);
         if (g->cfg.on_sample)
             g->cfg.on_sample(&r->res, g->cfg.user);
         uint64_t now = now_ns();
         while (next <= now)
             next += step;
     }
-    /* The run ended when the workers stopped scheduling; time spent draining
-     * calls in flight past a planned end is not part of the measured length. */
     uint64_t end = now_ns();
-    if (end > g->deadline_ns)
-        end = g->deadline_ns;
+    if (end > end_cap(g))
+        end = end_cap(g);
     if (end < r->last_ns)
         end = r->last_ns;
     finish(r, end);

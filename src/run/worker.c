@@ -405,8 +405,14 @@ void *worker_main(void *arg)
             l.now = now_ns();
         for (int i = 0; i < n; i++) {
             slot *sl = events[i].data.ptr;
+            /* An idle connection's socket stays registered between
+             * operations (one epoll_ctl less per operation); if the server
+             * closes it meanwhile it turns readable for good, so stop
+             * watching it. Its next operation finds the error. */
             if (sl->state == SLOT_BUSY)
                 slot_drive(&l, sl, g->drv->resume(sl->dc, &sl->reply));
+            else
+                unwatch(&l, sl);
         }
     }
 
