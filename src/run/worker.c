@@ -347,19 +347,25 @@ void *worker_main(void *arg)
     prctl(PR_SET_TIMERSLACK, 1UL);   /* wake on time: the default slack is 50 us */
     l.idle = calloc((size_t)w->nslots, sizeof *l.idle);
     l.now = now_ns();
+    /* Connections that fail now are retried with backoff like any other;
+     * only a worker that gets none at all says why in the result. */
+    int connected = 0;
+    char err[sizeof w->fatal] = "";
     for (int i = 0; l.idle && i < w->nslots; i++) {
         slot *sl = &w->slots[i];
         sl->fd = -1;
         sl->state = SLOT_IDLE;
         sl->ready_ns = g->t0_ns;
-        if (slot_connect(&l, sl, w->fatal, sizeof w->fatal) != 0) {
+        if (slot_connect(&l, sl, err, sizeof err) != 0) {
             slot_down(&l, sl);
             continue;
         }
-        w->fatal[0] = '\0';
+        connected++;
         if (l.open)
             l.idle[l.nidle++] = i;
     }
+    if (!connected && w->nslots)
+        memcpy(w->fatal, err, sizeof w->fatal);
     if (l.open)
         w->next_s = sched_next(&w->sched);
     bool stopping = !l.idle;
