@@ -162,7 +162,7 @@ static int set_out(cli_run *r, const char *o, const char *a)
 }
 
 static const option_def run_options[] = {
-    { "target",       'T', "URL",      "target to load: sqlite:PATH (default sqlite:surge.db), null:", set_target },
+    { "target",       'T', "URL",      "sqlite:PATH (default sqlite:surge.db), postgres://, mysql://, mariadb://, null:", set_target },
     { "workload",     'w', "NAME",     "workload: ecommerce (default), noop", set_workload },
     { "pattern",      'p', "EXPR",     "rate pattern, open loop (see docs/patterns.md); without it: closed loop", set_pattern },
     { "rate",         'r', "EXPR",     "same as --pattern", set_pattern },
