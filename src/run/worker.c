@@ -56,10 +56,18 @@ static void watch(loop *l, slot *sl)
 {
     struct epoll_event ev = { .events = sl->reply.events, .data.ptr = sl };
     if (sl->fd == sl->reply.fd) {
-        epoll_ctl(l->w->epfd, EPOLL_CTL_MOD, sl->fd, &ev);
-        return;
+        if (epoll_ctl(l->w->epfd, EPOLL_CTL_MOD, sl->fd, &ev) == 0 || errno != ENOENT)
+            return;
+        sl->fd = -1;   /* the fd was closed and reopened under us: register it anew */
     }
     unwatch(l, sl);
+    /* A driver may close its socket itself (libpq does on EOF) before we
+     * unregister it; the kernel then drops it from epoll, and the number may
+     * come back for another connection of this worker. Forget any other
+     * slot's claim on it, or that slot's later unwatch would remove ours. */
+    for (int i = 0; i < l->w->nslots; i++)
+        if (l->w->slots[i].fd == sl->reply.fd)
+            l->w->slots[i].fd = -1;
     if (epoll_ctl(l->w->epfd, EPOLL_CTL_ADD, sl->reply.fd, &ev) == 0)
         sl->fd = sl->reply.fd;
 }
