@@ -124,13 +124,6 @@ static void pick_order_call(ec_state *s, drv_call *c)
     c->params[1] = drv_int(s->min_id);
 }
 
-static void pick_pending_call(ec_state *s, drv_call *c)
-{
-    c->stmt = S_PICK_PENDING_ITEM;
-    c->nparams = 1;
-    c->params[0] = drv_int(s->min_id);
-}
-
 static void order_for_call(ec_state *s, drv_call *c)
 {
     c->stmt = S_INS_ORDER_FOR;
@@ -177,6 +170,7 @@ static void ec_begin(void *state, int op, wl_env *env, drv_call *c)
         c->params[2] = drv_int(s->customer_id);
         break;
     default: /* DELETE_PENDING_ITEM */
+        s->from_status = 0;   /* pending */
         s->min_id = random_id(r, &sh->max_order);
         call0(c, DRV_STMT_BEGIN);
         break;
@@ -295,49 +289,54 @@ static int next_advance(ec_state *s, const drv_reply *rep, drv_call *c)
     }
 }
 
+/* Claim a pending order (its row lock keeps its status and items still),
+ * then its first item: two index lookups, whatever the tables' size. */
 static int next_delete_item(ec_state *s, const drv_reply *rep, drv_call *c)
 {
     switch (s->step++) {
     case 0: /* BEGIN done */
-        pick_pending_call(s, c);
+        pick_order_call(s, c);
         return 1;
     case 1:
         if (rep->rows == 0 && s->min_id > 0) {
             s->min_id = 0;
             s->step = 1;
-            pick_pending_call(s, c);
+            pick_order_call(s, c);
             return 1;
         }
-        if (rep->rows == 0 || rep->ncols < 3) {   /* no pending order has items */
-            s->step = 4;
-            call0(c, DRV_STMT_COMMIT);
-            return 1;
-        }
+        if (rep->rows == 0)   /* no pending order */
+            break;
+        s->order_id = rep->col[0];
+        c->stmt = S_PICK_ITEM;
+        c->nparams = 1;
+        c->params[0] = drv_int(s->order_id);
+        return 1;
+    case 2:
+        if (rep->rows == 0 || rep->ncols < 2)   /* the order has no items left */
+            break;
         s->item_id = rep->col[0];
-        s->order_id = rep->col[1];
-        s->amount = rep->col[2];
+        s->amount = rep->col[1];
         c->stmt = S_DEL_ITEM;
         c->nparams = 1;
         c->params[0] = drv_int(s->item_id);
         return 1;
-    case 2:
-        if (rep->rows == 0) {   /* gone already: nothing to take off the total */
-            s->step = 4;
-            call0(c, DRV_STMT_COMMIT);
-            return 1;
-        }
+    case 3:
+        if (rep->rows == 0)
+            break;
         c->stmt = S_SUB_TOTAL;
         c->nparams = 3;
         c->params[0] = drv_int(s->amount);
         c->params[1] = text(s->ts);
         c->params[2] = drv_int(s->order_id);
         return 1;
-    case 3:
-        call0(c, DRV_STMT_COMMIT);
-        return 1;
+    case 4:
+        break;
     default:
         return 0;
     }
+    s->step = 5;   /* done or nothing to do: commit, then end */
+    call0(c, DRV_STMT_COMMIT);
+    return 1;
 }
 
 static int ec_next(void *state, wl_env *env, const drv_reply *rep, drv_call *c)

@@ -11,7 +11,7 @@ enum ec_stmt {
     S_PICK_ORDER,          /* status, min id -> id of an order in that status, locked */
     S_SET_STATUS,          /* new status, updated_at, id, old status */
     S_UPD_EMAIL,           /* email, updated_at, id */
-    S_PICK_PENDING_ITEM,   /* min order id -> item id, order id, amount, locked */
+    S_PICK_ITEM,           /* order id -> its first item's id and amount */
     S_DEL_ITEM,            /* id */
     S_SUB_TOTAL,           /* amount, updated_at, order id */
     S_COUNT_CUSTOMERS,     /* -> count, max id */

@@ -17,15 +17,13 @@
 static const char *const sqlite_stmts[S_COUNT] = {
     [S_INS_CUSTOMER] = "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
     [S_INS_ORDER] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-    [S_INS_ORDER_FOR] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
-                        "SELECT id, 'pending', ?, ?, ? FROM customers WHERE id >= ? ORDER BY id LIMIT 1",
+    [S_INS_ORDER_FOR] = ("INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
+                         "SELECT id, 'pending', ?, ?, ? FROM customers WHERE id >= ? ORDER BY id LIMIT 1"),
     [S_INS_ITEM] = "INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)",
     [S_PICK_ORDER] = "SELECT id FROM orders WHERE status = ? AND id >= ? ORDER BY id LIMIT 1",
     [S_SET_STATUS] = "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
     [S_UPD_EMAIL] = "UPDATE customers SET email = ?, updated_at = ? WHERE id = ?",
-    [S_PICK_PENDING_ITEM] = "SELECT oi.id, oi.order_id, oi.quantity * oi.price_cents FROM orders o "
-                            "JOIN order_items oi ON oi.order_id = o.id "
-                            "WHERE o.status = 'pending' AND o.id >= ? ORDER BY o.id LIMIT 1",
+    [S_PICK_ITEM] = "SELECT id, quantity * price_cents FROM order_items WHERE order_id = ? ORDER BY id LIMIT 1",
     [S_DEL_ITEM] = "DELETE FROM order_items WHERE id = ?",
     [S_SUB_TOTAL] = "UPDATE orders SET total_cents = total_cents - ?, updated_at = ? WHERE id = ?",
     [S_COUNT_CUSTOMERS] = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM customers",
@@ -67,9 +65,7 @@ static const char *const postgres_stmts[S_COUNT] = {
     [S_PICK_ORDER] = "SELECT id FROM orders WHERE status = ? AND id >= ? ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
     [S_SET_STATUS] = "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
     [S_UPD_EMAIL] = "UPDATE customers SET email = ?, updated_at = ? WHERE id = ?",
-    [S_PICK_PENDING_ITEM] = "SELECT oi.id, oi.order_id, oi.quantity * oi.price_cents FROM orders o "
-                            "JOIN order_items oi ON oi.order_id = o.id "
-                            "WHERE o.status = 'pending' AND o.id >= ? ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED",
+    [S_PICK_ITEM] = "SELECT id, quantity * price_cents FROM order_items WHERE order_id = ? ORDER BY id LIMIT 1",
     [S_DEL_ITEM] = "DELETE FROM order_items WHERE id = ?",
     [S_SUB_TOTAL] = "UPDATE orders SET total_cents = total_cents - ?, updated_at = ? WHERE id = ?",
     [S_COUNT_CUSTOMERS] = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM customers",
@@ -103,15 +99,13 @@ static const char postgres_schema[] =
 static const char *const mysql_stmts[S_COUNT] = {
     [S_INS_CUSTOMER] = "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
     [S_INS_ORDER] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-    [S_INS_ORDER_FOR] = "INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
-                        "SELECT id, 'pending', ?, ?, ? FROM customers WHERE id >= ? ORDER BY id LIMIT 1",
+    [S_INS_ORDER_FOR] = ("INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) "
+                         "SELECT id, 'pending', ?, ?, ? FROM customers WHERE id >= ? ORDER BY id LIMIT 1"),
     [S_INS_ITEM] = "INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)",
     [S_PICK_ORDER] = "SELECT id FROM orders WHERE status = ? AND id >= ? ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
     [S_SET_STATUS] = "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
     [S_UPD_EMAIL] = "UPDATE customers SET email = ?, updated_at = ? WHERE id = ?",
-    [S_PICK_PENDING_ITEM] = "SELECT oi.id, oi.order_id, oi.quantity * oi.price_cents FROM orders o "
-                            "JOIN order_items oi ON oi.order_id = o.id "
-                            "WHERE o.status = 'pending' AND o.id >= ? ORDER BY o.id LIMIT 1 FOR UPDATE SKIP LOCKED",
+    [S_PICK_ITEM] = "SELECT id, quantity * price_cents FROM order_items WHERE order_id = ? ORDER BY id LIMIT 1",
     [S_DEL_ITEM] = "DELETE FROM order_items WHERE id = ?",
     [S_SUB_TOTAL] = "UPDATE orders SET total_cents = total_cents - ?, updated_at = ? WHERE id = ?",
     [S_COUNT_CUSTOMERS] = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM customers",
