@@ -68,6 +68,7 @@ static int set_help(cli_run *r, const char *o, const char *a) { (void)o, (void)a
 static int set_threads(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 1024, &r->cfg.threads); }
 static int set_connections(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 100000, &r->cfg.connections); }
 static int set_history(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 10000000, &r->cfg.history); }
+static int set_max_tries(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 1000, &r->cfg.max_tries); }
 static int set_scale(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 100000, &r->cfg.scale); }
 static int set_warmup(cli_run *r, const char *o, const char *a) { return parse_dur(o, a, &r->cfg.warmup); }
 static int set_late(cli_run *r, const char *o, const char *a) { return parse_dur(o, a, &r->cfg.late_after); }
@@ -176,6 +177,7 @@ static const option_def run_options[] = {
     { "warmup",       0,   "DUR",      "unmeasured load first, at the pattern's starting rate", set_warmup },
     { "interval",     'i', "DUR",      "sample interval (default 1s)", set_interval },
     { "history",      0,   "N",        "samples kept in memory (default 1000)", set_history },
+    { "max-tries",    0,   "N",        "run an operation up to N times when it fails with a deadlock or serialization error (default 1)", set_max_tries },
     { "late-after",   0,   "DUR",      "an operation starting this late is counted late (default 1ms)", set_late },
     { "seed",         0,   "N",        "random seed: same seed, same choices (default: from the clock)", set_seed },
     { "scale",        0,   "N",        "seed data size factor (default 1)", set_scale },

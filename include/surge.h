@@ -74,6 +74,8 @@ typedef struct surge_config {
     int scale;                 /* seed data size factor for built-in workloads, default 1 */
     bool fresh;                /* drop and recreate the workload's tables before the run */
     double late_after;         /* an operation starting this many seconds past its intended time is late; default 0.001 */
+    int max_tries;             /* runs of an operation that fails with a deadlock or serialization
+                                  error (rolled back), in all; default 1: no retry */
     surge_sample_fn on_sample;
     void *user;
 } surge_config;
@@ -139,6 +141,7 @@ struct surge_result {
     uint64_t ops_total, ops_ok, ops_failed;
     uint64_t late;                /* operations that started more than late_after_s past their intended start */
     double late_after_s;
+    uint64_t retries;             /* operations run again after a retryable error (--max-tries) */
     uint64_t warmup_dropped;      /* warmup operations never started because the measured part began */
     uint64_t warmup_ok;           /* warm-up operations that succeeded (they changed the data too) */
     double throughput;            /* ops_ok / duration_s */
@@ -224,6 +227,16 @@ int surge_workload_describe(const char *name, FILE *out);
  * caret line included, in err. */
 int surge_plan_print(const char *expr, double window, bool json, int width, int height,
                      FILE *out, char *err, size_t errlen);
+
+/* Read the schema of the database at url from its own catalog (tables,
+ * columns, keys, foreign keys, checks, row counts) and print it to out: for
+ * people, or as JSON (format in docs/inspect.md) with json = true. Reads
+ * only: a SQLite file must already exist. 0; SURGE_EINPUT for the user's
+ * mistake (an unknown scheme, a target without a catalog such as null:, a
+ * SQLite file that is missing or cannot be opened); SURGE_ERUNTIME when the
+ * server cannot be reached, the catalog cannot be read or out cannot be
+ * written. One line in err, passwords masked. */
+int surge_inspect(const char *url, bool json, FILE *out, char *err, size_t errlen);
 
 /* Durations and rates as people write them ("500ms", "1h30m", "30s"; a bare
  * number is seconds / "100", "30/m"). 0 on success, -1 on bad input. */

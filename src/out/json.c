@@ -115,6 +115,7 @@ static void write_outcome(jsonw *w, const surge_result *r)
     count(w, "late", r->late);
     count(w, "warmup_dropped", r->warmup_dropped);
     count(w, "warmup_ok", r->warmup_ok);
+    count(w, "retries", r->retries);
     jsonw_end(w);
     num(w, "late_after_ms", r->late_after_s * 1e3, Q_MS);
 

@@ -108,6 +108,9 @@ static void print_totals(const surge_result *r, FILE *out)
            fmt_ms(r->late_after_s * 1e3, e, sizeof e),
            fmt_ms(r->lag_ms.p99, c, sizeof c), fmt_ms(r->lag_ms.max, d, sizeof d));
     }
+    if (r->retries)
+        kv(out, "retries", "%s operations run again after a deadlock or serialization failure",
+           fmt_count(r->retries, e, sizeof e));
     if (r->warmup_dropped)
         kv(out, "warmup", "%s warmup operations dropped when the measured part began",
            fmt_count(r->warmup_dropped, e, sizeof e));

@@ -1,13 +1,17 @@
 /* api.c - the library's small public services besides the generator:
- * previewing a pattern and describing the built-in workloads. */
+ * previewing a pattern, describing the built-in workloads, and inspecting
+ * a database's schema. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "surge.h"
 #include "core/pattern.h"
 #include "core/units.h"
+#include "drivers/driver.h"
 #include "out/plan.h"
+#include "workloads/schema.h"
 #include "workloads/workload.h"
 
 int surge_plan_print(const char *expr, double window, bool json, int width, int height,
@@ -78,4 +82,77 @@ int surge_parse_duration(const char *s, double *seconds)
 int surge_parse_rate(const char *s, double *per_second)
 {
     return units_parse_rate(s, per_second);
+}
+
+/* A driver's message should never hold the password, but the URL it was
+ * given may be quoted whole: replace it with the masked one if so. */
+static void mask_in_message(const char *url, const char *masked, char *err, size_t errlen)
+{
+    char *at = strcmp(url, masked) != 0 ? strstr(err, url) : NULL;
+    if (!at)
+        return;
+    char rest[1024];
+    snprintf(rest, sizeof rest, "%s", at + strlen(url));
+    snprintf(at, errlen - (size_t)(at - err), "%s%s", masked, rest);
+}
+
+/* The file a local target names: what follows its scheme (and a "//").
+ * Inspecting reads; opening a file that is not there would create an
+ * empty database and report it, hiding the typo. */
+static const char *local_path(const drv_ops *d, const char *url)
+{
+    for (const char *const *s = d->schemes; *s; s++)
+        if (strncmp(url, *s, strlen(*s)) == 0) {
+            const char *p = url + strlen(*s);
+            return strncmp(p, "//", 2) == 0 ? p + 2 : p;
+        }
+    return NULL;
+}
+
+int surge_inspect(const char *url, bool json, FILE *out, char *err, size_t errlen)
+{
+    char masked[1024];
+    surge_mask_url(url, masked, sizeof masked);
+    const drv_ops *d = url ? drv_find(url) : NULL;
+    if (!d) {
+        snprintf(err, errlen, "unknown target '%s' (expected a URL starting with %s)", masked, drv_schemes_list());
+        return SURGE_EINPUT;
+    }
+    if (!d->query) {
+        snprintf(err, errlen, "inspect: %s targets have no catalog to read", d->name);
+        return SURGE_EINPUT;
+    }
+    const char *path = d->local ? local_path(d, url) : NULL;
+    if (path && *path && strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0) {
+        snprintf(err, errlen, "inspect: no database file '%s' (inspect reads an existing database)", path);
+        return SURGE_EINPUT;
+    }
+    drv_conn *c = d->connect(url, err, errlen);
+    if (!c) {
+        mask_in_message(url, masked, err, errlen);
+        return d->local ? SURGE_EINPUT : SURGE_ERUNTIME;
+    }
+    sc_schema s;
+    int rc = schema_read(d, c, &s, err, errlen);
+    if (d->close)
+        d->close(c);
+    if (rc != 0) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "inspect %s: %s", masked, why);
+        mask_in_message(url, masked, err, errlen);
+        return SURGE_ERUNTIME;
+    }
+    if (json) {
+        rc = schema_print_json(&s, out);
+    } else {
+        schema_print(&s, out);
+        rc = fflush(out) != 0 || ferror(out) ? -1 : 0;
+    }
+    schema_free(&s);
+    if (rc != 0) {
+        snprintf(err, errlen, "inspect: writing the schema failed");
+        return SURGE_ERUNTIME;
+    }
+    return 0;
 }

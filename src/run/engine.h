@@ -87,6 +87,7 @@ typedef struct wstats {
     op_stats *ops;              /* [nops] */
     hist_t lag;                 /* real start - intended start */
     _Atomic uint64_t late;
+    _Atomic uint64_t retries;   /* measured operations run again after a retryable error */
     _Atomic uint64_t warmup_dropped;
     pthread_mutex_t err_lock;
     errtab errors;
@@ -98,7 +99,7 @@ typedef struct snapshot {
     uint64_t *ok, *failed, *warmup_ok;   /* [nops] */
     hist_t *lat, *svc;          /* [nops] */
     hist_t all_lat, all_svc, lag;
-    uint64_t late, warmup_dropped;
+    uint64_t late, retries, warmup_dropped;
 } snapshot;
 
 snapshot *snapshot_new(int nops);
@@ -120,6 +121,7 @@ typedef struct slot {
     int fd;                     /* registered with the worker's epoll, or -1 */
     int op;
     bool measured, in_tx, rolling_back;
+    int tries;                  /* tries of the current operation that failed and were retried */
     uint64_t intended_ns, start_ns;
     uint64_t ready_ns;          /* closed loop: earliest next start (think time) */
     uint64_t retry_ns, backoff_ns;

@@ -23,6 +23,7 @@ void surge_config_init(surge_config *cfg)
     cfg->history = 1000;
     cfg->scale = 1;
     cfg->late_after = 0.001;
+    cfg->max_tries = 1;
 }
 
 const char *const *surge_workload_names(void)
@@ -83,6 +84,8 @@ static int check_numbers(const surge_config *c, char *err, size_t errlen)
         return snprintf(err, errlen, "history: expected 1..10000000 samples, got %d", c->history), -1;
     if (c->scale < 1 || c->scale > 100000)
         return snprintf(err, errlen, "scale: expected 1..100000, got %d", c->scale), -1;
+    if (c->max_tries < 1 || c->max_tries > 1000)
+        return snprintf(err, errlen, "max tries: expected 1..1000, got %d", c->max_tries), -1;
     if (!(c->late_after >= 0))
         return snprintf(err, errlen, "late threshold must be >= 0"), -1;
     return 0;

@@ -236,6 +236,7 @@ static void fill_result(struct report *r, uint64_t end, const surge_sample *last
     }
     res->ops_total = res->ops_ok + res->ops_failed;
     res->late = s->late;
+    res->retries = s->retries;
     res->warmup_dropped = s->warmup_dropped;
     res->throughput = res->duration_s > 0 ? (double)res->ops_ok / res->duration_s : 0;
     latency_of(&s->all_lat, &res->latency_ms);

@@ -158,23 +158,36 @@ static void slot_drive(loop *l, slot *sl, drv_status st)
             sl->in_tx = true;
         if ((stmt == DRV_STMT_COMMIT && r->err == DRV_OK) || stmt == DRV_STMT_ROLLBACK)
             sl->in_tx = false;
-        if (sl->rolling_back) {
-            slot_finish(l, sl, false);
-            return;
-        }
-        if (r->err != DRV_OK) {
-            sl->failure = r->err;
-            memcpy(sl->failmsg, r->errmsg, sizeof sl->failmsg);
-            if (sl->in_tx && r->err != DRV_ERR_CONNECTION) {
-                sl->rolling_back = true;
-                sl->call.stmt = DRV_STMT_ROLLBACK;
-                sl->call.nparams = 0;
+        if (sl->rolling_back || (r->err != DRV_OK && !(sl->in_tx && r->err != DRV_ERR_CONNECTION))) {
+            if (!sl->rolling_back) {
+                sl->failure = r->err;
+                memcpy(sl->failmsg, r->errmsg, sizeof sl->failmsg);
+                sl->in_tx = false;
+            }
+            /* A deadlock or serialization failure, rolled back: run the
+             * operation again from its start, up to --max-tries in all. Its
+             * latency still counts from the first intended start. */
+            if (sl->failure == DRV_ERR_RETRYABLE && ++sl->tries < g->cfg.max_tries) {
+                if (sl->measured)
+                    counter_add(&l->w->stats.retries, 1);
+                sl->failure = DRV_OK;
+                sl->rolling_back = false;
+    sl->tries = 0;
+                g->wl->begin(sl->state_buf, sl->op, &sl->env, &sl->call);
                 st = g->drv->start(sl->dc, &sl->call, &sl->reply);
                 continue;
             }
-            sl->in_tx = false;
             slot_finish(l, sl, false);
             return;
+        }
+        if (r->err != DRV_OK) {   /* inside a transaction: roll it back first */
+            sl->failure = r->err;
+            memcpy(sl->failmsg, r->errmsg, sizeof sl->failmsg);
+            sl->rolling_back = true;
+            sl->call.stmt = DRV_STMT_ROLLBACK;
+            sl->call.nparams = 0;
+            st = g->drv->start(sl->dc, &sl->call, &sl->reply);
+            continue;
         }
         if (!g->wl->next(sl->state_buf, &sl->env, r, &sl->call)) {
             slot_finish(l, sl, true);

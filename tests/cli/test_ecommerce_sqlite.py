@@ -12,6 +12,7 @@ file with someone else's 'customers' table, which surge must not touch.
 import csv
 import os
 import sqlite3
+import threading
 import sys
 import tempfile
 
@@ -103,6 +104,43 @@ def refused_items(tmp, db):
                        (last_order,))[0][0], 0)
     checks.check(f"{label}: new orders have items (SQLite)",
                  db_query(db, "SELECT COUNT(*) FROM order_items WHERE order_id > ?", (last_order,))[0][0] > 0)
+
+
+def locked_file(tmp):
+    """Another program holds the write lock longer than SQLite's busy wait
+    (5 s): the first try of an operation fails with "database is locked", a
+    retryable error. With --max-tries 3 it is rolled back and run again, and
+    succeeds once the lock is gone; without, it is a counted failure."""
+    only_new = "new_customer_order=1,advance_order_status=0,new_order_existing_customer=0," \
+               "update_customer_email=0,delete_pending_item=0"
+    db = os.path.join(tmp, "locked.db")
+    r = run(SURGE, ["run", f"sqlite:{db}", "--transactions", "1", "--progress", "none"], timeout=NEW_DB_TIMEOUT)
+    if not checks.check("a new database for the lock test", r.rc == 0, r.describe()):
+        return
+    for tries, label in ((3, "write lock held 6 s, --max-tries 3"), (1, "write lock held 6 s, no retries")):
+        holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(6.0, holder.rollback)
+        release.start()
+        before = db_query(db, "SELECT COUNT(*) FROM customers")[0][0]
+        out = os.path.join(tmp, "locked.json")
+        r = run(SURGE, ["run", f"sqlite:{db}", "--threads", "1", "--transactions", "3", "--mix", only_new,
+                        "--max-tries", str(tries), "--progress", "none", "--out", f"json:{out}"], timeout=60)
+        release.join()
+        holder.close()
+        d = load_json(out) if r.rc == 0 else None
+        if not checks.check(f"{label}: exit code 0 and a result", d is not None, r.describe()):
+            continue
+        added = db_query(db, "SELECT COUNT(*) FROM customers")[0][0] - before
+        checks.eq(f"{label}: customers added = ok (SQLite)", added, d["ops"]["ok"])
+        if tries > 1:
+            checks.check(f"{label}: all 3 succeeded", d["ops"]["ok"] == 3, f"{d['ops']} {d['errors']}")
+            checks.check(f"{label}: the locked try was retried", d["ops"]["retries"] >= 1, f"{d['ops']}")
+        else:
+            checks.check(f"{label}: the locked try failed", d["ops"]["failed"] >= 1, f"{d['ops']}")
+            checks.eq(f"{label}: no retries", d["ops"]["retries"], 0)
+            checks.check(f"{label}: grouped as 'database is locked'", "database is locked" in d["errors"],
+                         f"{d['errors']}")
 
 
 def foreign_table(tmp):
@@ -210,6 +248,7 @@ def main():
                          f"{after['order_items'] - before['order_items']}")
 
         refused_items(tmp, db)
+        locked_file(tmp)
         foreign_table(tmp)
     checks.finish()
 
