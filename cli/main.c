@@ -174,6 +174,42 @@ static int cmd_workloads(int argc, char **argv)
     return 0;
 }
 
+static int cmd_inspect(int argc, char **argv)
+{
+    const char *url = NULL;
+    bool json = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: surge inspect URL [--json]\n\n"
+                   "Print a database's schema as its own catalog gives it: tables, columns\n"
+                   "(type, nullability, length, precision, default, identity, generated,\n"
+                   "enum values), primary, unique and foreign keys, CHECK constraints and\n"
+                   "row counts. --json prints it for programs (see docs/inspect.md).\n"
+                   "It only reads: a SQLite file must already exist.\n\n"
+                   "  surge inspect sqlite:app.db\n"
+                   "  surge inspect postgres://user@localhost/shop --json\n");
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cli_usage_error("inspect: unknown option '%s' (see surge inspect --help)", argv[i]);
+        } else if (!url) {
+            url = argv[i];
+        } else {
+            return cli_usage_error("inspect: unexpected argument '%s' (one target URL)", argv[i]);
+        }
+    }
+    if (!url)
+        return cli_usage_error("inspect: no target given (e.g. surge inspect sqlite:app.db)");
+    char err[2048];
+    int rc = surge_inspect(url, json, stdout, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "surge: %s\n", err);
+        return rc == SURGE_EINPUT ? 2 : 1;
+    }
+    return 0;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: surge COMMAND [args]\n\n"
@@ -181,6 +217,7 @@ static void usage(FILE *out)
                  "  run [TARGET] [options]   put load on a target (surge run --help)\n"
                  "  plan PATTERN [--json]    preview a rate pattern\n"
                  "  workloads [NAME]         list the built-in workloads, or show one\n"
+                 "  inspect URL [--json]     print a database's schema (surge inspect --help)\n"
                  "  version                  print the version\n");
 }
 
@@ -197,6 +234,8 @@ int main(int argc, char **argv)
         return cmd_plan(argc - 2, argv + 2);
     if (strcmp(cmd, "workloads") == 0)
         return cmd_workloads(argc - 2, argv + 2);
+    if (strcmp(cmd, "inspect") == 0)
+        return cmd_inspect(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("surge %s\n", SURGE_VERSION);
         return 0;
@@ -205,5 +244,5 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    return cli_usage_error("unknown command '%s' (expected run, plan, workloads, version)", cmd);
+    return cli_usage_error("unknown command '%s' (expected run, plan, workloads, inspect, version)", cmd);
 }

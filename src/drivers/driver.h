@@ -100,6 +100,16 @@ typedef struct drv_ops {
      * until done. Multiple statements separated by ';' are allowed. -1 with a message on error. */
     int (*exec)(drv_conn *c, const char *sql, char *err, size_t errlen);
 
+    /* Run one query with text parameters (`?` placeholders; NULL entries are
+     * SQL NULL), blocking, and call row(user, ncols, values) for each row
+     * returned, values as text (NULL for SQL NULL), valid during the call
+     * only; row returns nonzero to stop early. For catalog reads
+     * (introspection) and checks, not for the load. NULL where the target
+     * has no SQL. 0, or -1 with a one-line message. */
+    int (*query)(drv_conn *c, const char *sql, int nparams, const char *const *params,
+                 int (*row)(void *user, int ncols, const char *const *values), void *user,
+                 char *err, size_t errlen);
+
     drv_status (*start)(drv_conn *c, const drv_call *call, drv_reply *reply);
     drv_status (*resume)(drv_conn *c, drv_reply *reply);   /* NULL for drivers that never wait */
 

@@ -459,6 +459,150 @@ static int mysql_drv_exec(drv_conn *c, const char *sql, char *err, size_t errlen
     return -1;
 }
 
+/* ---- catalog reads (blocking) ------------------------------------------ */
+
+/* The statement's error on one line; a lost connection marks c broken. */
+static int query_failed(drv_conn *c, MYSQL_STMT *st, char *err, size_t errlen)
+{
+    char msg[DRV_ERRMSG];
+    unsigned code = st && mysql_stmt_errno(st) ? mysql_stmt_errno(st) : mysql_errno(c->db);
+    one_line(msg, sizeof msg, st && mysql_stmt_errno(st) ? mysql_stmt_error(st) : mysql_error(c->db));
+    snprintf(err, errlen, "mysql: %s (error %u)", msg[0] ? msg : "query failed", code);
+    if (my_class(code) == DRV_ERR_CONNECTION)
+        c->broken = true;
+    return -1;
+}
+
+/* A prepared statement, so the parameters are bound, never pasted in; the
+ * library's blocking calls work on a handle set up for the nonblocking ones.
+ * Every column is fetched as a string into a buffer sized by the stored
+ * result's longest value; should one still come back truncated, it is read
+ * again whole with mysql_stmt_fetch_column. */
+static int mysql_drv_query(drv_conn *c, const char *sql, int nparams, const char *const *params,
+                           int (*row)(void *user, int ncols, const char *const *values), void *user, char *err,
+                           size_t errlen)
+{
+    if (c->phase != PH_IDLE || c->broken) {
+        snprintf(err, errlen, "mysql: the connection is %s", c->broken ? "lost" : "busy");
+        return -1;
+    }
+    if (nparams < 0 || nparams > DRV_MAX_PARAMS) {
+        snprintf(err, errlen, "mysql: %d parameters (at most %d)", nparams, DRV_MAX_PARAMS);
+        return -1;
+    }
+    MYSQL_STMT *st = mysql_stmt_init(c->db);
+    if (!st) {
+        snprintf(err, errlen, "mysql: out of memory");
+        return -1;
+    }
+    int rc = -1;
+    unsigned ncols = 0;
+    MYSQL_RES *meta = NULL;
+    MYSQL_BIND *cols = NULL;
+    unsigned long *lens = NULL;
+    my_bool *nulls = NULL;
+    char **bufs = NULL;
+    const char **values = NULL;
+
+    MYSQL_BIND in[DRV_MAX_PARAMS];
+    unsigned long inlen[DRV_MAX_PARAMS];
+    memset(in, 0, sizeof in);
+    for (int i = 0; i < nparams; i++) {
+        if (!params[i]) {
+            in[i].buffer_type = MYSQL_TYPE_NULL;
+            continue;
+        }
+        inlen[i] = strlen(params[i]);
+        in[i].buffer_type = MYSQL_TYPE_STRING;
+        in[i].buffer = (void *)params[i];
+        in[i].buffer_length = inlen[i];
+        in[i].length = &inlen[i];
+    }
+    my_bool update_max = 1;
+    if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0)
+        goto failed;
+    if (mysql_stmt_param_count(st) != (unsigned long)nparams) {
+        snprintf(err, errlen, "mysql: the query takes %lu parameters, got %d", mysql_stmt_param_count(st), nparams);
+        goto done;
+    }
+    if ((nparams && mysql_stmt_bind_param(st, in)) ||
+        mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max) || mysql_stmt_execute(st) != 0)
+        goto failed;
+    ncols = mysql_stmt_field_count(st);
+    if (ncols == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (mysql_stmt_store_result(st) != 0 || !(meta = mysql_stmt_result_metadata(st)))
+        goto failed;
+    MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+    cols = calloc(ncols, sizeof *cols);
+    lens = calloc(ncols, sizeof *lens);
+    nulls = calloc(ncols, sizeof *nulls);
+    bufs = calloc(ncols, sizeof *bufs);
+    values = calloc(ncols, sizeof *values);
+    if (!cols || !lens || !nulls || !bufs || !values)
+        goto oom;
+    for (unsigned i = 0; i < ncols; i++) {
+        unsigned long cap = (fields[i].max_length > 63 ? fields[i].max_length : 63) + 1;
+        if (!(bufs[i] = malloc(cap)))
+            goto oom;
+        cols[i].buffer_type = MYSQL_TYPE_STRING;
+        cols[i].buffer = bufs[i];
+        cols[i].buffer_length = cap;
+        cols[i].length = &lens[i];
+        cols[i].is_null = &nulls[i];
+    }
+    if (mysql_stmt_bind_result(st, cols) != 0)
+        goto failed;
+    for (;;) {
+        int f = mysql_stmt_fetch(st);
+        if (f == MYSQL_NO_DATA)
+            break;
+        if (f == 1)
+            goto failed;
+        bool rebind = false;
+        for (unsigned i = 0; i < ncols; i++) {
+            if (!nulls[i] && lens[i] >= cols[i].buffer_length) {
+                char *b = realloc(bufs[i], lens[i] + 1);
+                if (!b)
+                    goto oom;
+                bufs[i] = cols[i].buffer = b;
+                cols[i].buffer_length = lens[i] + 1;
+                if (mysql_stmt_fetch_column(st, &cols[i], i, 0) != 0)
+                    goto failed;
+                rebind = true;
+            }
+            if (!nulls[i])
+                bufs[i][lens[i]] = '\0';
+            values[i] = nulls[i] ? NULL : bufs[i];
+        }
+        if (rebind && mysql_stmt_bind_result(st, cols) != 0)
+            goto failed;
+        if (row && row(user, (int)ncols, values) != 0)
+            break;
+    }
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "mysql: out of memory");
+    goto done;
+failed:
+    query_failed(c, st, err, errlen);
+done:
+    if (meta)
+        mysql_free_result(meta);
+    mysql_stmt_close(st);   /* also frees the stored rows */
+    for (unsigned i = 0; bufs && i < ncols; i++)
+        free(bufs[i]);
+    free(bufs);
+    free(values);
+    free(cols);
+    free(lens);
+    free(nulls);
+    return rc;
+}
+
 /* ---- the load: non-blocking calls -------------------------------------- */
 
 static drv_status fail(drv_conn *c, drv_reply *r, drv_errclass cls, const char *msg)
@@ -649,6 +793,7 @@ const drv_ops mysql_driver = {
     .connect = mysql_drv_connect,
     .prepare = mysql_drv_prepare,
     .exec = mysql_drv_exec,
+    .query = mysql_drv_query,
     .start = mysql_drv_start,
     .resume = mysql_drv_resume,
     .close = mysql_drv_close,

@@ -55,6 +55,7 @@ const drv_ops null_driver = {
     .connect = null_connect,
     .prepare = null_prepare,
     .exec = null_exec,
+    .query = NULL,   /* no catalog: `surge inspect null:` is refused */
     .start = null_start,
     .resume = NULL,
     .close = null_close,

@@ -384,6 +384,59 @@ static int pg_exec(drv_conn *c, const char *sql, char *err, size_t errlen)
     return -1;
 }
 
+/* Blocking, for catalog reads (never during the load). The connection is
+ * nonblocking for the load; PQexecParams waits for its result either way,
+ * but libpq only promises it a blocking connection (a send that would
+ * block is an error in nonblocking mode), so the mode is switched for the
+ * call. Text in, text out: the catalog's own spelling of every value. */
+static int pg_query(drv_conn *c, const char *sql, int nparams, const char *const *params,
+                    int (*row)(void *user, int ncols, const char *const *values), void *user, char *err,
+                    size_t errlen)
+{
+    size_t len = drv_pg_placeholders(sql, NULL, 0);
+    char *text = malloc(len + 1);
+    if (!text) {
+        snprintf(err, errlen, "postgres: out of memory");
+        return -1;
+    }
+    drv_pg_placeholders(sql, text, len + 1);
+    if (PQsetnonblocking(c->pg, 0) != 0) {
+        char why[256];
+        first_line(PQerrorMessage(c->pg), why, sizeof why);
+        snprintf(err, errlen, "postgres: %s", why[0] ? why : "connection lost");
+        free(text);
+        return -1;
+    }
+    PGresult *res = PQexecParams(c->pg, text, nparams, NULL, params, NULL, NULL, 0);
+    free(text);
+    PQsetnonblocking(c->pg, 1);   /* a failure shows in the next call's status */
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        char why[256];
+        const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        first_line(primary ? primary : res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg), why, sizeof why);
+        snprintf(err, errlen, "postgres: %s", why[0] ? why : "query failed");
+        PQclear(res);
+        return -1;
+    }
+    int ncols = PQnfields(res), nrows = PQntuples(res);
+    const char **values = calloc((size_t)(ncols > 0 ? ncols : 1), sizeof *values);
+    if (!values) {
+        snprintf(err, errlen, "postgres: out of memory");
+        PQclear(res);
+        return -1;
+    }
+    for (int r = 0; r < nrows && row; r++) {
+        for (int i = 0; i < ncols; i++)
+            values[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
+        if (row(user, ncols, values) != 0)
+            break;
+    }
+    free(values);
+    PQclear(res);
+    return 0;
+}
+
 /* ---- statements during the load ------------------------------------------ */
 
 /* Doubles in the fewest digits that read back exactly, so 19.99 goes as
@@ -635,6 +688,7 @@ const drv_ops postgres_driver = {
     .connect = pg_connect,
     .prepare = pg_prepare,
     .exec = pg_exec,
+    .query = pg_query,
     .start = pg_start,
     .resume = pg_resume,
     .close = pg_close,

@@ -115,6 +115,62 @@ static int sqlite_exec(drv_conn *c, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
+/* Catalog reads: prepared for this one call and finalized after, so they
+ * never sit among the workload's persistent statements. */
+static int sqlite_query(drv_conn *c, const char *sql, int nparams, const char *const *params,
+                        int (*row)(void *user, int ncols, const char *const *values), void *user,
+                        char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK || !s) {
+        snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->db));
+        sqlite3_finalize(s);
+        return -1;
+    }
+    for (int i = 0; i < nparams; i++) {
+        int rc = params[i] ? sqlite3_bind_text(s, i + 1, params[i], -1, SQLITE_STATIC)
+                           : sqlite3_bind_null(s, i + 1);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "sqlite: parameter %d: %s", i + 1, sqlite3_errmsg(c->db));
+            sqlite3_finalize(s);
+            return -1;
+        }
+    }
+    int ncols = sqlite3_column_count(s);
+    const char **values = calloc(ncols > 0 ? (size_t)ncols : 1, sizeof *values);
+    if (!values) {
+        snprintf(err, errlen, "sqlite: out of memory");
+        sqlite3_finalize(s);
+        return -1;
+    }
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        /* Each pointer stays valid until the next step (every column is
+         * asked for once); NULL from a value that is not NULL means the
+         * conversion to text ran out of memory. */
+        for (int i = 0; i < ncols; i++) {
+            values[i] = (const char *)sqlite3_column_text(s, i);
+            if (!values[i] && sqlite3_column_type(s, i) != SQLITE_NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+        }
+        if (rc != SQLITE_ROW || row(user, ncols, values) != 0)
+            break;
+    }
+    int ret = 0;
+    if (rc == SQLITE_NOMEM) {
+        snprintf(err, errlen, "sqlite: out of memory");
+        ret = -1;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->db));
+        ret = -1;
+    }
+    free(values);
+    sqlite3_finalize(s);
+    return ret;
+}
+
 static drv_errclass sqlite_class(int rc)
 {
     switch (rc & 0xff) {
@@ -190,6 +246,7 @@ const drv_ops sqlite_driver = {
     .connect = sqlite_connect,
     .prepare = sqlite_prepare,
     .exec = sqlite_exec,
+    .query = sqlite_query,
     .start = sqlite_start,
     .resume = NULL,
     .close = sqlite_close,
