@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "workloads/schema.h"
+#include "workloads/schema_util.h"
 
 #define MY_EXACT_ROWS 100000   /* count exactly below this many (estimated) rows */
 
@@ -77,33 +78,6 @@ typedef struct my_read {
     bool oom;
 } my_read;
 
-static char *dup_or_null(const char *v)
-{
-    return v ? strdup(v) : NULL;
-}
-
-/* Grow *arr (n elements of size) by one zeroed element; NULL when out of memory. */
-static void *push(void *arr, int *n, size_t size)
-{
-    char *p = realloc(*(void **)arr, (size_t)(*n + 1) * size);
-    if (!p)
-        return NULL;
-    *(void **)arr = p;
-    memset(p + (size_t)*n * size, 0, size);
-    return p + (size_t)(*n)++ * size;
-}
-
-/* A non-negative count that fits an int, or -1. */
-static int to_int(const char *v)
-{
-    if (!v)
-        return -1;
-    char *end;
-    errno = 0;
-    long long x = strtoll(v, &end, 10);
-    return errno || *end || end == v || x < 0 || x > INT_MAX ? -1 : (int)x;
-}
-
 static int cmp_table(const void *a, const void *b)
 {
     return strcmp(((const sc_table *)a)->name, ((const sc_table *)b)->name);
@@ -157,7 +131,7 @@ static int on_table(void *user, int ncols, const char *const *v)
     my_read *r = user;
     if (ncols < 2 || !v[0])
         return 0;
-    sc_table *t = push(&r->s->tables, &r->s->ntables, sizeof *t);
+    sc_table *t = sc_push(&r->s->tables, &r->s->ntables, sizeof *t);
     if (!t || !(t->schema = strdup(r->db)) || !(t->name = strdup(v[0])))
         return r->oom = true;
     t->rows = v[1] ? strtoll(v[1], NULL, 10) : -1;
@@ -172,7 +146,7 @@ static int parse_enum(sc_column *col, const char *type)
     while (*p == '\'') {
         size_t cap = strlen(p), n = 0;
         char *val = malloc(cap);
-        char **slot = val ? push(&col->enum_values, &col->nenum, sizeof *slot) : NULL;
+        char **slot = val ? sc_push(&col->enum_values, &col->nenum, sizeof *slot) : NULL;
         if (!slot) {
             free(val);
             return -1;
@@ -209,7 +183,7 @@ static int on_column(void *user, int ncols, const char *const *v)
     sc_table *t = table_of(r, v[0]);   /* NULL for a view's columns */
     if (!t)
         return 0;
-    sc_column *col = push(&t->cols, &t->ncols, sizeof *col);
+    sc_column *col = sc_push(&t->cols, &t->ncols, sizeof *col);
     if (!col)
         return r->oom = true;
     const char *type = v[2] ? v[2] : "", *base = v[3] ? v[3] : "", *extra = v[6] ? v[6] : "";
@@ -219,7 +193,7 @@ static int on_column(void *user, int ncols, const char *const *v)
     /* MariaDB says 'NULL' for a nullable column without a default (and
      * quotes string literals); a default of NULL is no default. */
     const char *def = v[5] && strcmp(v[5], "NULL") != 0 ? v[5] : NULL;
-    col->default_expr = dup_or_null(def);
+    col->default_expr = sc_dup(def);
     if (!col->name || !col->type || !col->base_type || (def && !col->default_expr))
         return r->oom = true;
     for (char *p = col->base_type; *p; p++)
@@ -232,10 +206,10 @@ static int on_column(void *user, int ncols, const char *const *v)
     col->length = col->precision = col->scale = -1;
     bool is_enum = strcmp(col->base_type, "enum") == 0;
     if (!is_enum && strcmp(col->base_type, "set") != 0)
-        col->length = to_int(v[7]);   /* longtext's 4294967295 does not fit: none */
+        col->length = sc_to_int(v[7], -1);   /* longtext's 4294967295 does not fit: none */
     if (strcmp(col->base_type, "decimal") == 0 || strcmp(col->base_type, "numeric") == 0) {
-        col->precision = to_int(v[8]);
-        col->scale = to_int(v[9]);
+        col->precision = sc_to_int(v[8], -1);
+        col->scale = sc_to_int(v[9], -1);
     }
     if (is_enum && strncasecmp(type, "enum(", 5) == 0 && parse_enum(col, type) != 0)
         return r->oom = true;
@@ -243,19 +217,6 @@ static int on_column(void *user, int ncols, const char *const *v)
 }
 
 /* ---- keys and checks ----------------------------------------------------- */
-
-static int add_name(char ***list, int n, const char *name)
-{
-    char *s = strdup(name ? name : "");
-    char **p = s ? realloc(*list, (size_t)(n + 1) * sizeof *p) : NULL;
-    if (!p) {
-        free(s);
-        return -1;
-    }
-    p[n] = s;
-    *list = p;
-    return 0;
-}
 
 /* v: table, constraint, type, column, ref schema, ref table, ref column.
  * Rows come ordered by table, type, name, position: each key's columns are
@@ -272,11 +233,11 @@ static int on_key(void *user, int ncols, const char *const *v)
     if (strcmp(v[2], "FOREIGN KEY") == 0) {
         sc_fkey *f = t->nfkeys ? &t->fkeys[t->nfkeys - 1] : NULL;
         if (!f || strcmp(f->name, v[1]) != 0) {
-            if (!(f = push(&t->fkeys, &t->nfkeys, sizeof *f)) || !(f->name = strdup(v[1])) ||
-                !(f->ref_schema = dup_or_null(v[4])) || !(f->ref_table = dup_or_null(v[5])))
+            if (!(f = sc_push(&t->fkeys, &t->nfkeys, sizeof *f)) || !(f->name = strdup(v[1])) ||
+                !(f->ref_schema = sc_dup(v[4])) || !(f->ref_table = sc_dup(v[5])))
                 return r->oom = true;
         }
-        if (add_name(&f->cols, f->ncols, v[3]) != 0 || add_name(&f->ref_cols, f->ncols, v[6]) != 0)
+        if (sc_add_name(&f->cols, f->ncols, v[3]) != 0 || sc_add_name(&f->ref_cols, f->ncols, v[6]) != 0)
             return r->oom = true;
         f->ncols++;
         return 0;
@@ -286,10 +247,10 @@ static int on_key(void *user, int ncols, const char *const *v)
         k = &t->pk;
     } else {
         k = t->nunique ? &t->unique[t->nunique - 1] : NULL;
-        if ((!k || strcmp(k->name, v[1]) != 0) && !(k = push(&t->unique, &t->nunique, sizeof *k)))
+        if ((!k || strcmp(k->name, v[1]) != 0) && !(k = sc_push(&t->unique, &t->nunique, sizeof *k)))
             return r->oom = true;
     }
-    if ((!k->name && !(k->name = strdup(v[1]))) || add_name(&k->cols, k->ncols, v[3]) != 0)
+    if ((!k->name && !(k->name = strdup(v[1]))) || sc_add_name(&k->cols, k->ncols, v[3]) != 0)
         return r->oom = true;
     k->ncols++;
     return 0;
@@ -330,7 +291,7 @@ static int on_check(void *user, int ncols, const char *const *v)
     sc_table *t = table_of(r, v[0]);
     if (!t)
         return 0;
-    sc_check *ck = push(&t->checks, &t->nchecks, sizeof *ck);
+    sc_check *ck = sc_push(&t->checks, &t->nchecks, sizeof *ck);
     if (!ck || !(ck->expr = strdup(v[2])) || (v[1] && !(ck->name = strdup(v[1]))))
         return r->oom = true;
     char name[256];
@@ -346,26 +307,6 @@ static int on_check(void *user, int ncols, const char *const *v)
 }
 
 /* ---- row counts ---------------------------------------------------------- */
-
-static int on_count(void *user, int ncols, const char *const *v)
-{
-    if (ncols >= 1 && v[0])
-        *(int64_t *)user = strtoll(v[0], NULL, 10);
-    return 1;
-}
-
-/* `name` with any backquote inside doubled, appended at *o in buf. */
-static void quote_ident(char *buf, size_t *o, const char *name)
-{
-    buf[(*o)++] = '`';
-    for (const char *p = name; *p; p++) {
-        if (*p == '`')
-            buf[(*o)++] = '`';
-        buf[(*o)++] = *p;
-    }
-    buf[(*o)++] = '`';
-    buf[*o] = '\0';
-}
 
 /* TABLE_ROWS is InnoDB's guess (it may be off by half): small tables are
  * counted exactly, big ones keep the guess, as a COUNT(*) of a big table
@@ -385,12 +326,12 @@ static int count_rows(my_read *r, char *err, size_t errlen)
             return -1;
         }
         o = (size_t)snprintf(sql, cap, "SELECT COUNT(*) FROM ");
-        quote_ident(sql, &o, t->schema);
+        sc_quote_ident(sql, &o, t->schema, '`');
         sql[o++] = '.';
-        quote_ident(sql, &o, t->name);
+        sc_quote_ident(sql, &o, t->name, '`');
         char why[DRV_ERRMSG];
         int64_t n = -1;
-        t->rows = r->d->query(r->c, sql, 0, NULL, on_count, &n, why, sizeof why) == 0 ? n : -1;
+        t->rows = r->d->query(r->c, sql, 0, NULL, sc_on_int64, &n, why, sizeof why) == 0 ? n : -1;
         free(sql);
     }
     return 0;

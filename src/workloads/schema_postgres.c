@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "workloads/schema.h"
+#include "workloads/schema_util.h"
 
 #define PG_EXACT_ROWS 100000   /* count exactly up to this many (estimated) rows */
 
@@ -111,32 +112,6 @@ typedef struct pg_read {
     bool oom;
 } pg_read;
 
-static char *dup_or_null(const char *v)
-{
-    return v ? strdup(v) : NULL;
-}
-
-/* Grow *arr (n elements of size) by one zeroed element; NULL when out of memory. */
-static void *push(void *arr, int *n, size_t size)
-{
-    char *p = realloc(*(void **)arr, (size_t)(*n + 1) * size);
-    if (!p)
-        return NULL;
-    *(void **)arr = p;
-    memset(p + (size_t)*n * size, 0, size);
-    return p + (size_t)(*n)++ * size;
-}
-
-static int to_int(const char *v, int fallback)
-{
-    if (!v)
-        return fallback;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    return errno || *end || end == v || x < INT_MIN || x > INT_MAX ? fallback : (int)x;
-}
-
 static unsigned to_oid(const char *v)
 {
     return v ? (unsigned)strtoul(v, NULL, 10) : 0;
@@ -169,13 +144,13 @@ static int on_table(void *user, int ncols, const char *const *v)
     int64_t *e = o ? realloc(r->estimate, (size_t)(n + 1) * sizeof *e) : NULL;
     if (e)
         r->estimate = e;
-    sc_table *t = e ? push(&r->s->tables, &r->s->ntables, sizeof *t) : NULL;
+    sc_table *t = e ? sc_push(&r->s->tables, &r->s->ntables, sizeof *t) : NULL;
     if (!t)
         return r->oom = true;
     o[n] = (pg_oid){ to_oid(v[0]), n };
     e[n] = v[3] ? strtoll(v[3], NULL, 10) : -1;
     t->rows = -1;
-    if (!(t->schema = dup_or_null(v[1])) || !(t->name = dup_or_null(v[2])))
+    if (!(t->schema = sc_dup(v[1])) || !(t->name = sc_dup(v[2])))
         return r->oom = true;
     return 0;
 }
@@ -223,18 +198,18 @@ static int on_column(void *user, int ncols, const char *const *v)
     sc_table *t = table_of(r, v[0]);
     if (!t)
         return 0;
-    sc_column *col = push(&t->cols, &t->ncols, sizeof *col);
+    sc_column *col = sc_push(&t->cols, &t->ncols, sizeof *col);
     if (!col)
         return r->oom = true;
-    col->name = dup_or_null(v[1]);
-    col->type = dup_or_null(v[2]);
+    col->name = sc_dup(v[1]);
+    col->type = sc_dup(v[2]);
     col->base_type = base_name(v[3], v[4]);
     col->nullable = !(v[6] && v[6][0] == 't');
     col->identity = v[8] && (v[8][0] == 'a' || v[8][0] == 'd');   /* ALWAYS / BY DEFAULT */
     col->generated = v[9] && v[9][0] == 's';                        /* STORED */
     /* A generated column's expression is in pg_attrdef too, but it is not
      * a default: nothing may be written there. */
-    col->default_expr = col->generated ? NULL : dup_or_null(v[7]);
+    col->default_expr = col->generated ? NULL : sc_dup(v[7]);
     if (col->default_expr && strncmp(col->default_expr, "nextval(", 8) == 0)
         col->identity = true;   /* serial */
     col->length = col->precision = col->scale = -1;
@@ -245,7 +220,7 @@ static int on_column(void *user, int ncols, const char *const *v)
      * character types add 4 (the header) to the length, numeric packs
      * ((precision << 16) | scale) + 4, the scale as 11 signed bits since
      * PostgreSQL 15 allows negative ones; -1 means none given. */
-    int typmod = to_int(v[5], -1);
+    int typmod = sc_to_int(v[5], -1);
     const char *b = col->base_type;
     if (typmod >= 4 && (strcmp(b, "varchar") == 0 || strcmp(b, "char") == 0)) {
         col->length = typmod - 4;
@@ -268,7 +243,7 @@ static int on_enum(void *user, int ncols, const char *const *v)
     if (!col)
         return 0;
     char *label = strdup(v[2]);
-    char **slot = label ? push(&col->enum_values, &col->nenum, sizeof *slot) : NULL;
+    char **slot = label ? sc_push(&col->enum_values, &col->nenum, sizeof *slot) : NULL;
     if (!slot) {
         free(label);
         return r->oom = true;
@@ -278,20 +253,6 @@ static int on_enum(void *user, int ncols, const char *const *v)
 }
 
 /* ---- keys and checks ----------------------------------------------------- */
-
-/* Append name to the n names of *list (n is then incremented by the caller). */
-static int add_name(char ***list, int n, const char *name)
-{
-    char *s = strdup(name ? name : "");
-    char **p = s ? realloc(*list, (size_t)(n + 1) * sizeof *p) : NULL;
-    if (!p) {
-        free(s);
-        return -1;
-    }
-    p[n] = s;
-    *list = p;
-    return 0;
-}
 
 /* The key or foreign key this row belongs to: the table's last one when it
  * has the same name, else a new one. Rows come ordered by table, kind,
@@ -305,7 +266,7 @@ static sc_key *key_for(sc_table *t, const char *kind, const char *name, bool *oo
         k = t->nunique ? &t->unique[t->nunique - 1] : NULL;
         if (k && k->name && strcmp(k->name, name) == 0)
             return k;
-        if (!(k = push(&t->unique, &t->nunique, sizeof *k)))
+        if (!(k = sc_push(&t->unique, &t->nunique, sizeof *k)))
             return *oom = true, NULL;
     }
     if (!k->name && !(k->name = strdup(name)))
@@ -325,17 +286,17 @@ static int on_key(void *user, int ncols, const char *const *v)
     if (v[2][0] == 'f') {
         sc_fkey *f = t->nfkeys ? &t->fkeys[t->nfkeys - 1] : NULL;
         if (!f || strcmp(f->name, v[1]) != 0) {
-            if (!(f = push(&t->fkeys, &t->nfkeys, sizeof *f)) || !(f->name = strdup(v[1])) ||
-                !(f->ref_schema = dup_or_null(v[4])) || !(f->ref_table = dup_or_null(v[5])))
+            if (!(f = sc_push(&t->fkeys, &t->nfkeys, sizeof *f)) || !(f->name = strdup(v[1])) ||
+                !(f->ref_schema = sc_dup(v[4])) || !(f->ref_table = sc_dup(v[5])))
                 return r->oom = true;
         }
-        if (add_name(&f->cols, f->ncols, v[3]) != 0 || add_name(&f->ref_cols, f->ncols, v[6]) != 0)
+        if (sc_add_name(&f->cols, f->ncols, v[3]) != 0 || sc_add_name(&f->ref_cols, f->ncols, v[6]) != 0)
             return r->oom = true;
         f->ncols++;
         return 0;
     }
     sc_key *k = key_for(t, v[2], v[1], &r->oom);
-    if (!k || add_name(&k->cols, k->ncols, v[3]) != 0)
+    if (!k || sc_add_name(&k->cols, k->ncols, v[3]) != 0)
         return r->oom = true;
     k->ncols++;
     return 0;
@@ -349,33 +310,13 @@ static int on_check(void *user, int ncols, const char *const *v)
     sc_table *t = table_of(r, v[0]);
     if (!t)
         return 0;
-    sc_check *ck = push(&t->checks, &t->nchecks, sizeof *ck);
+    sc_check *ck = sc_push(&t->checks, &t->nchecks, sizeof *ck);
     if (!ck || !(ck->expr = strdup(v[2])) || (v[1] && !(ck->name = strdup(v[1]))))
         return r->oom = true;
     return 0;
 }
 
 /* ---- row counts ---------------------------------------------------------- */
-
-static int on_count(void *user, int ncols, const char *const *v)
-{
-    if (ncols >= 1 && v[0])
-        *(int64_t *)user = strtoll(v[0], NULL, 10);
-    return 1;
-}
-
-/* "name" with any '"' inside doubled, appended at *o in buf. */
-static void quote_ident(char *buf, size_t *o, const char *name)
-{
-    buf[(*o)++] = '"';
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            buf[(*o)++] = '"';
-        buf[(*o)++] = *p;
-    }
-    buf[(*o)++] = '"';
-    buf[*o] = '\0';
-}
 
 /* Exact counts where the estimate says the table is small (or was never
  * analysed), the estimate elsewhere: a COUNT(*) of a big table takes as
@@ -396,12 +337,12 @@ static int count_rows(pg_read *r, char *err, size_t errlen)
             return -1;
         }
         o = (size_t)snprintf(sql, cap, "SELECT count(*) FROM ");
-        quote_ident(sql, &o, t->schema);
+        sc_quote_ident(sql, &o, t->schema, '\"');
         sql[o++] = '.';
-        quote_ident(sql, &o, t->name);
+        sc_quote_ident(sql, &o, t->name, '\"');
         char why[DRV_ERRMSG];
         int64_t n = -1;
-        if (r->d->query(r->c, sql, 0, NULL, on_count, &n, why, sizeof why) == 0)
+        if (r->d->query(r->c, sql, 0, NULL, sc_on_int64, &n, why, sizeof why) == 0)
             t->rows = n;
         free(sql);
     }
