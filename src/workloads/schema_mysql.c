@@ -319,20 +319,11 @@ static int count_rows(my_read *r, char *err, size_t errlen)
             t->rows_estimated = true;
             continue;
         }
-        size_t cap = 2 * (strlen(t->schema) + strlen(t->name)) + 40, o;
-        char *sql = malloc(cap);
-        if (!sql) {
+        t->rows = sc_count_rows(r->d, r->c, t, '`');
+        if (t->rows == -2) {
             snprintf(err, errlen, "mysql: out of memory");
             return -1;
         }
-        o = (size_t)snprintf(sql, cap, "SELECT COUNT(*) FROM ");
-        sc_quote_ident(sql, &o, t->schema, '`');
-        sql[o++] = '.';
-        sc_quote_ident(sql, &o, t->name, '`');
-        char why[DRV_ERRMSG];
-        int64_t n = -1;
-        t->rows = r->d->query(r->c, sql, 0, NULL, sc_on_int64, &n, why, sizeof why) == 0 ? n : -1;
-        free(sql);
     }
     return 0;
 }
@@ -358,10 +349,6 @@ static int run(my_read *r, const char *what, const char *sql, int nparams,
 
 int schema_read_mysql(const drv_ops *d, drv_conn *c, sc_schema *out, char *err, size_t errlen)
 {
-    if (!d->query) {
-        snprintf(err, errlen, "%s: the driver cannot read a catalog", d->name);
-        return -1;
-    }
     sc_schema s = { 0 };
     my_read r = { .d = d, .c = c, .s = &s };
     int rc = -1;

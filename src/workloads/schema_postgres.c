@@ -330,21 +330,11 @@ static int count_rows(pg_read *r, char *err, size_t errlen)
             t->rows_estimated = true;
             continue;
         }
-        size_t cap = 2 * (strlen(t->schema) + strlen(t->name)) + 40, o = 0;
-        char *sql = malloc(cap);
-        if (!sql) {
+        t->rows = sc_count_rows(r->d, r->c, t, '"');
+        if (t->rows == -2) {
             snprintf(err, errlen, "postgres: out of memory");
             return -1;
         }
-        o = (size_t)snprintf(sql, cap, "SELECT count(*) FROM ");
-        sc_quote_ident(sql, &o, t->schema, '\"');
-        sql[o++] = '.';
-        sc_quote_ident(sql, &o, t->name, '\"');
-        char why[DRV_ERRMSG];
-        int64_t n = -1;
-        if (r->d->query(r->c, sql, 0, NULL, sc_on_int64, &n, why, sizeof why) == 0)
-            t->rows = n;
-        free(sql);
     }
     return 0;
 }
@@ -368,10 +358,6 @@ static int run(pg_read *r, const char *what, const char *sql,
 
 int schema_read_postgres(const drv_ops *d, drv_conn *c, sc_schema *out, char *err, size_t errlen)
 {
-    if (!d->query) {
-        snprintf(err, errlen, "%s: the driver cannot read a catalog", d->name);
-        return -1;
-    }
     sc_schema s = { 0 };
     pg_read r = { .d = d, .c = c, .s = &s };
     int rc = -1;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,14 +46,16 @@ int sc_to_int(const char *v, int fallback)
     return errno || *end || end == v || x < INT_MIN || x > INT_MAX ? fallback : (int)x;
 }
 
-int sc_on_int64(void *user, int ncols, const char *const *v)
+
+static int sc_on_int64(void *user, int ncols, const char *const *v)
 {
     if (ncols >= 1 && v[0])
         *(int64_t *)user = strtoll(v[0], NULL, 10);
     return 1;
 }
 
-void sc_quote_ident(char *buf, size_t *o, const char *name, char q)
+/* `name` quoted with q, any q inside doubled, appended at *o. */
+static void sc_quote_ident(char *buf, size_t *o, const char *name, char q)
 {
     buf[(*o)++] = q;
     for (const char *p = name; *p; p++) {
@@ -62,4 +65,22 @@ void sc_quote_ident(char *buf, size_t *o, const char *name, char q)
     }
     buf[(*o)++] = q;
     buf[*o] = '\0';
+}
+
+int64_t sc_count_rows(const drv_ops *d, drv_conn *c, const sc_table *t, char q)
+{
+    size_t cap = 2 * (strlen(t->schema) + strlen(t->name)) + 40, o;
+    char *sql = malloc(cap);
+    if (!sql)
+        return -2;
+    o = (size_t)snprintf(sql, cap, "SELECT COUNT(*) FROM ");
+    sc_quote_ident(sql, &o, t->schema, q);
+    sql[o++] = '.';
+    sc_quote_ident(sql, &o, t->name, q);
+    char why[DRV_ERRMSG];
+    int64_t n = -1;
+    if (d->query(c, sql, 0, NULL, sc_on_int64, &n, why, sizeof why) != 0)
+        n = -1;
+    free(sql);
+    return n;
 }
