@@ -218,6 +218,7 @@ static void usage(FILE *out)
                  "  plan PATTERN [--json]    preview a rate pattern\n"
                  "  workloads [NAME]         list the built-in workloads, or show one\n"
                  "  inspect URL [--json]     print a database's schema (surge inspect --help)\n"
+                 "  seed URL [options]       fill its tables with generated rows (surge seed --help)\n"
                  "  version                  print the version\n");
 }
 
@@ -236,6 +237,8 @@ int main(int argc, char **argv)
         return cmd_workloads(argc - 2, argv + 2);
     if (strcmp(cmd, "inspect") == 0)
         return cmd_inspect(argc - 2, argv + 2);
+    if (strcmp(cmd, "seed") == 0)
+        return cmd_seed(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("surge %s\n", SURGE_VERSION);
         return 0;
@@ -244,5 +247,5 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    return cli_usage_error("unknown command '%s' (expected run, plan, workloads, inspect, version)", cmd);
+    return cli_usage_error("unknown command '%s' (expected run, plan, workloads, inspect, seed, version)", cmd);
 }

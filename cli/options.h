@@ -28,6 +28,9 @@ typedef struct cli_run {
 int cli_parse_run(int argc, char **argv, cli_run *run);
 void cli_help_run(FILE *out);
 
+/* `surge seed` (cli/seed.c). */
+int cmd_seed(int argc, char **argv);
+
 /* Shared by the subcommands: print "surge: MSG" to stderr and return 2. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -238,6 +238,47 @@ int surge_plan_print(const char *expr, double window, bool json, int width, int 
  * written. One line in err, passwords masked. */
 int surge_inspect(const char *url, bool json, FILE *out, char *err, size_t errlen);
 
+/* ---- seeding ----------------------------------------------------------- */
+
+typedef struct surge_seed_progress {
+    const char *table;          /* the table being filled ("" between tables) */
+    int64_t table_done, table_total;
+    int64_t done, total;        /* rows over all tables */
+    double elapsed_s;
+    bool table_finished;        /* the call that ends a table */
+} surge_seed_progress;
+
+typedef struct surge_seed_config {
+    const char *target;         /* URL */
+    const char *workload;       /* a built-in workload: create its schema and seed it (scale) instead */
+    int scale;                  /* with workload */
+    bool fresh;                 /* with workload: drop its tables first */
+    int64_t rows;               /* rows to add to each table (default 1000) */
+    const char *const *table_rows;   /* "name=N" overrides, NULL-terminated; NULL none */
+    const char *tables;         /* "a,b": only these tables (others are only read, as parents) */
+    uint64_t seed;
+    bool has_seed;              /* else a seed is drawn and reported in seed_used */
+    bool dry_run;               /* print the plan (order, rows, a generator per column) and write nothing */
+    FILE *plan_out;             /* where dry_run prints (stdout when NULL) */
+    void (*on_progress)(const surge_seed_progress *p, void *user);   /* at most every 100 ms, and per table */
+    void *user;
+
+    /* Filled in: */
+    uint64_t seed_used;
+    int64_t rows_written;
+    double seconds;
+} surge_seed_config;
+
+void surge_seed_config_init(surge_seed_config *cfg);
+
+/* Fill the target's tables with generated rows that fit every column and
+ * foreign key, parents first; a foreign-key cycle is broken on a nullable
+ * column, filled in a second pass. Same seed, same schema, same starting
+ * contents: same data. 0; SURGE_EINPUT (bad option, unknown table, a
+ * cycle through NOT NULL columns); SURGE_ERUNTIME (the server refused).
+ * One line in err, passwords masked. */
+int surge_seed(surge_seed_config *cfg, char *err, size_t errlen);
+
 /* Durations and rates as people write them ("500ms", "1h30m", "30s"; a bare
  * number is seconds / "100", "30/m"). 0 on success, -1 on bad input. */
 int surge_parse_duration(const char *s, double *seconds);

@@ -26,7 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DRV_MAX_PARAMS 16
+#define DRV_MAX_PARAMS 16       /* parameters a call holds inline; more go through drv_call.pv */
+#define DRV_MAX_BOUND  32766    /* most parameters one statement may take (SQLite's limit, the lowest) */
 #define DRV_MAX_COLS   4
 #define DRV_ERRMSG     256
 
@@ -63,7 +64,11 @@ typedef struct drv_call {
     int stmt;                 /* index into the prepared statements, or DRV_STMT_* */
     int nparams;
     drv_value params[DRV_MAX_PARAMS];
+    const drv_value *pv;      /* not NULL: the nparams parameters are here instead (wide rows,
+                                 multi-row inserts), up to DRV_MAX_BOUND; valid until the call completes */
 } drv_call;
+
+static inline const drv_value *drv_call_params(const drv_call *c) { return c->pv ? c->pv : c->params; }
 
 /* The outcome of a statement (or, for DRV_WAIT, what to wait for). */
 typedef struct drv_reply {
@@ -109,6 +114,15 @@ typedef struct drv_ops {
     int (*query)(drv_conn *c, const char *sql, int nparams, const char *const *params,
                  int (*row)(void *user, int ncols, const char *const *values), void *user,
                  char *err, size_t errlen);
+
+    /* Bulk loading for seeding, where the server has a faster path than
+     * INSERT (PostgreSQL's COPY): copy_begin runs the statement that starts
+     * it (e.g. COPY t (a, b) FROM STDIN), copy_data sends rows in the
+     * server's text format, copy_end finishes and reports the outcome.
+     * Blocking. NULL where there is none: seeding uses multi-row INSERTs. */
+    int (*copy_begin)(drv_conn *c, const char *sql, char *err, size_t errlen);
+    int (*copy_data)(drv_conn *c, const char *data, size_t len, char *err, size_t errlen);
+    int (*copy_end)(drv_conn *c, char *err, size_t errlen);
 
     drv_status (*start)(drv_conn *c, const drv_call *call, drv_reply *reply);
     drv_status (*resume)(drv_conn *c, drv_reply *reply);   /* NULL for drivers that never wait */

@@ -53,6 +53,12 @@ typedef struct my_stmt {
     my_bool *nulls;
 } my_stmt;
 
+typedef struct my_param {     /* what a parameter's MYSQL_BIND points at */
+    int64_t ival;
+    double dval;
+    unsigned long len;
+} my_param;
+
 struct drv_conn {
     MYSQL *db;
     bool broken;              /* the connection is lost: every call fails until close() */
@@ -66,11 +72,11 @@ struct drv_conn {
     int ret;                  /* the blocking function's result, once done */
 
     /* Parameter storage: numbers are copied here so a call never points
-     * into the caller's struct after start() returns. */
-    MYSQL_BIND params[DRV_MAX_PARAMS];
-    int64_t ival[DRV_MAX_PARAMS];
-    double dval[DRV_MAX_PARAMS];
-    unsigned long len[DRV_MAX_PARAMS];
+     * into the caller's struct after start() returns. Grown at prepare
+     * time to the statement with the most parameters. */
+    MYSQL_BIND *binds;        /* contiguous, as mysql_stmt_bind_param wants them */
+    my_param *params;
+    unsigned paramcap;
 };
 
 static const char *const tx_sql[] = {
@@ -322,6 +328,8 @@ static void mysql_drv_close(drv_conn *c)
     if (c->db)
         mysql_close(c->db);
     free_stmts(c);
+    free(c->binds);
+    free(c->params);
     free(c);
 }
 
@@ -415,10 +423,18 @@ static int mysql_drv_prepare(drv_conn *c, int nstmts, const char *const *sql, ch
             goto failed;
         }
         s->nparams = (unsigned)mysql_stmt_param_count(s->st);
-        if (s->nparams > DRV_MAX_PARAMS) {
-            snprintf(err, errlen, "mysql: statement %d has %u parameters (at most %d)", i, s->nparams,
-                     DRV_MAX_PARAMS);
-            goto failed;
+        if (s->nparams > c->paramcap) {
+            my_param *p = realloc(c->params, sizeof *p * s->nparams);
+            if (p)
+                c->params = p;
+            MYSQL_BIND *b = realloc(c->binds, sizeof *b * s->nparams);
+            if (b)
+                c->binds = b;
+            if (!p || !b) {
+                snprintf(err, errlen, "mysql: out of memory");
+                goto failed;
+            }
+            c->paramcap = s->nparams;
         }
         s->ncols = mysql_stmt_field_count(s->st);
         if (s->ncols && bind_columns(s) != 0) {
@@ -695,38 +711,42 @@ static drv_status step(drv_conn *c, drv_reply *r, int status)
 
 static int bind_params(drv_conn *c, my_stmt *s, const drv_call *call)
 {
-    memset(c->params, 0, sizeof c->params[0] * (size_t)call->nparams);
+    const drv_value *pv = drv_call_params(call);
+    MYSQL_BIND *binds = c->binds;
+    if (call->nparams)
+        memset(binds, 0, sizeof *binds * (size_t)call->nparams);
     for (int i = 0; i < call->nparams; i++) {
-        const drv_value *v = &call->params[i];
-        MYSQL_BIND *b = &c->params[i];
+        const drv_value *v = &pv[i];
+        my_param *p = &c->params[i];
+        MYSQL_BIND *b = &binds[i];
         switch (v->type) {
         case DRV_INT:
-            c->ival[i] = v->v.i;
+            p->ival = v->v.i;
             b->buffer_type = MYSQL_TYPE_LONGLONG;
-            b->buffer = &c->ival[i];
+            b->buffer = &p->ival;
             break;
         case DRV_DOUBLE:
-            c->dval[i] = v->v.d;
+            p->dval = v->v.d;
             b->buffer_type = MYSQL_TYPE_DOUBLE;
-            b->buffer = &c->dval[i];
+            b->buffer = &p->dval;
             break;
         case DRV_TEXT:
             if (!v->v.text.s) {
                 b->buffer_type = MYSQL_TYPE_NULL;
                 break;
             }
-            c->len[i] = v->v.text.len >= 0 ? (unsigned long)v->v.text.len : strlen(v->v.text.s);
+            p->len = v->v.text.len >= 0 ? (unsigned long)v->v.text.len : strlen(v->v.text.s);
             b->buffer_type = MYSQL_TYPE_STRING;
             b->buffer = (void *)v->v.text.s;
-            b->buffer_length = c->len[i];
-            b->length = &c->len[i];
+            b->buffer_length = p->len;
+            b->length = &p->len;
             break;
         default:
             b->buffer_type = MYSQL_TYPE_NULL;
             break;
         }
     }
-    return call->nparams ? mysql_stmt_bind_param(s->st, c->params) : 0;
+    return call->nparams ? mysql_stmt_bind_param(s->st, binds) : 0;
 }
 
 static drv_status mysql_drv_start(drv_conn *c, const drv_call *call, drv_reply *r)
@@ -755,7 +775,7 @@ static drv_status mysql_drv_start(drv_conn *c, const drv_call *call, drv_reply *
         return fail(c, r, DRV_ERR_OTHER, msg);
     }
     my_stmt *s = &c->stmts[call->stmt];
-    if (call->nparams != (int)s->nparams || call->nparams < 0 || call->nparams > DRV_MAX_PARAMS) {
+    if (call->nparams != (int)s->nparams || call->nparams < 0 || (!call->pv && call->nparams > DRV_MAX_PARAMS)) {
         snprintf(msg, sizeof msg, "mysql: statement %d takes %u parameters, got %d", call->stmt, s->nparams,
                  call->nparams);
         return fail(c, r, DRV_ERR_OTHER, msg);

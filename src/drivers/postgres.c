@@ -24,6 +24,7 @@
 #include "drivers/driver.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -52,9 +53,11 @@ struct drv_conn {
     char sqlstate[6];           /* of the call's first error, "" if none or not from the server */
     bool fatal;                 /* that error was FATAL/PANIC: the server is closing the connection */
 
-    /* Parameters as text, valid until the call has been queued. */
-    const char *values[DRV_MAX_PARAMS];
-    char num[DRV_MAX_PARAMS][PG_NUM_LEN];
+    /* Parameters as text, valid until the call has been queued; grown to
+     * the widest call seen. */
+    const char **values;
+    char (*num)[PG_NUM_LEN];
+    int paramcap;
     char *text;                 /* text parameters, each NUL-terminated */
     size_t textcap;
 };
@@ -256,6 +259,8 @@ static void pg_close(drv_conn *c)
         return;
     PQfinish(c->pg);
     free(c->names);
+    free(c->values);
+    free(c->num);
     free(c->text);
     free(c);
 }
@@ -459,10 +464,22 @@ static void put_double(char *buf, size_t len, double d)
  * into the connection's buffer. -1 when out of memory. */
 static int bind_params(drv_conn *c, const drv_call *call)
 {
+    const drv_value *pv = drv_call_params(call);
+    if (call->nparams > c->paramcap) {
+        const char **values = realloc(c->values, sizeof *values * (size_t)call->nparams);
+        if (values)
+            c->values = values;
+        char(*num)[PG_NUM_LEN] = realloc(c->num, sizeof *num * (size_t)call->nparams);
+        if (num)
+            c->num = num;
+        if (!values || !num)
+            return -1;
+        c->paramcap = call->nparams;
+    }
     size_t need = 0;
     for (int i = 0; i < call->nparams; i++)
-        if (call->params[i].type == DRV_TEXT)
-            need += (size_t)(call->params[i].v.text.len > 0 ? call->params[i].v.text.len : 0) + 1;
+        if (pv[i].type == DRV_TEXT)
+            need += (size_t)(pv[i].v.text.len > 0 ? pv[i].v.text.len : 0) + 1;
     if (need > c->textcap) {
         size_t cap = c->textcap ? c->textcap : 256;
         while (cap < need)
@@ -475,7 +492,7 @@ static int bind_params(drv_conn *c, const drv_call *call)
     }
     size_t off = 0;
     for (int i = 0; i < call->nparams; i++) {
-        const drv_value *v = &call->params[i];
+        const drv_value *v = &pv[i];
         switch (v->type) {
         case DRV_INT:
             snprintf(c->num[i], PG_NUM_LEN, "%" PRId64, v->v.i);
@@ -656,9 +673,10 @@ static drv_status pg_start(drv_conn *c, const drv_call *call, drv_reply *r)
         snprintf(r->errmsg, sizeof r->errmsg, "postgres: no statement %d", call->stmt);
         return DRV_DONE;
     }
-    if (call->nparams < 0 || call->nparams > DRV_MAX_PARAMS) {
+    int most = call->pv ? 65535 : DRV_MAX_PARAMS;   /* the protocol's limit; inline storage's */
+    if (call->nparams < 0 || call->nparams > most) {
         r->err = DRV_ERR_OTHER;
-        snprintf(r->errmsg, sizeof r->errmsg, "postgres: %d parameters (at most %d)", call->nparams, DRV_MAX_PARAMS);
+        snprintf(r->errmsg, sizeof r->errmsg, "postgres: %d parameters (at most %d)", call->nparams, most);
         return DRV_DONE;
     }
     if (bind_params(c, call) != 0) {
@@ -679,6 +697,64 @@ static drv_status pg_start(drv_conn *c, const drv_call *call, drv_reply *r)
     return wait_on(c, r);
 }
 
+/* ---- COPY, for seeding ------------------------------------------------ */
+
+/* Blocking, like pg_query: the connection is switched to blocking mode
+ * while the COPY lasts, so libpq itself waits when its buffer is full. */
+static void copy_error(drv_conn *c, PGresult *res, char *err, size_t errlen)
+{
+    char why[256];
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    first_line(primary ? primary : res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg), why, sizeof why);
+    snprintf(err, errlen, "postgres: %s", why[0] ? why : "COPY failed");
+}
+
+static int pg_copy_begin(drv_conn *c, const char *sql, char *err, size_t errlen)
+{
+    if (PQsetnonblocking(c->pg, 0) != 0) {
+        snprintf(err, errlen, "postgres: cannot make the connection blocking");
+        return -1;
+    }
+    PGresult *res = PQexec(c->pg, sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        copy_error(c, res, err, errlen);
+        PQclear(res);
+        PQsetnonblocking(c->pg, 1);
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int pg_copy_data(drv_conn *c, const char *data, size_t len, char *err, size_t errlen)
+{
+    if (len > INT_MAX || PQputCopyData(c->pg, data, (int)len) != 1) {
+        copy_error(c, NULL, err, errlen);
+        return -1;
+    }
+    return 0;
+}
+
+static int pg_copy_end(drv_conn *c, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (PQputCopyEnd(c->pg, NULL) != 1) {
+        copy_error(c, NULL, err, errlen);
+        rc = -1;
+    }
+    /* The outcome (a constraint the data broke, say) comes as the result. */
+    PGresult *res;
+    while ((res = PQgetResult(c->pg))) {
+        if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            copy_error(c, res, err, errlen);
+            rc = -1;
+        }
+        PQclear(res);
+    }
+    PQsetnonblocking(c->pg, 1);
+    return rc;
+}
+
 const drv_ops postgres_driver = {
     .name = "postgres",
     .schemes = (const char *const[]){ "postgres://", "postgresql://", NULL },
@@ -689,6 +765,9 @@ const drv_ops postgres_driver = {
     .prepare = pg_prepare,
     .exec = pg_exec,
     .query = pg_query,
+    .copy_begin = pg_copy_begin,
+    .copy_data = pg_copy_data,
+    .copy_end = pg_copy_end,
     .start = pg_start,
     .resume = pg_resume,
     .close = pg_close,

@@ -186,8 +186,9 @@ static drv_errclass sqlite_class(int rc)
 
 static int bind_params(sqlite3_stmt *s, const drv_call *call)
 {
+    const drv_value *pv = drv_call_params(call);
     for (int i = 0; i < call->nparams; i++) {
-        const drv_value *v = &call->params[i];
+        const drv_value *v = &pv[i];
         int rc;
         switch (v->type) {
         case DRV_INT:    rc = sqlite3_bind_int64(s, i + 1, v->v.i); break;

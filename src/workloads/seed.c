@@ -1,0 +1,883 @@
+/* seed.c - surge seed: fill a schema's tables with rows that fit.
+ *
+ * For each table, parents first (seed_order.c):
+ *  - a generator per column (colgen.c), written unless it is an identity,
+ *    a generated column, or a default is all that fits;
+ *  - foreign-key columns take a tuple of the parent's key, read back from
+ *    the parent once it has rows (so identity keys work like any other);
+ *  - keys stay unique: a primary or unique key gets one column whose value
+ *    comes from the row's number (continuing after what the table holds);
+ *    a key made only of foreign-key columns enumerates parent combinations
+ *    instead, and caps the rows at how many there are;
+ *  - rows go through COPY where the driver has it (PostgreSQL), else
+ *    through multi-row prepared INSERTs, in transactions of many rows.
+ * Foreign keys deferred by the order (self-references, nullable edges of
+ * a cycle) are written NULL, then set by UPDATEs once every table is full.
+ *
+ * Each table draws from its own random stream, keyed by the seed and the
+ * table's name: same seed, same schema, same starting rows, same data.
+ */
+#include "workloads/seed.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/strbuf.h"
+#include "surge.h"
+#include "workloads/colgen.h"
+#include "workloads/dialect.h"
+#include "workloads/workload.h"
+
+#define KEYS_MAX       1000000   /* parent keys sampled for foreign keys */
+#define BATCH_ROWS     1000      /* rows per multi-row INSERT, at most */
+#define TX_ROWS        50000     /* rows per transaction on the INSERT path */
+#define COPY_CHUNK     (1 << 20) /* bytes of COPY data sent at a time */
+#define DEFAULT_ROWS   1000
+
+/* ---- parent keys ----------------------------------------------------------- */
+
+/* Key tuples read from a table, in key order: what foreign keys point at. */
+typedef struct keyset {
+    int ncols;
+    int64_t n, cap;
+    drv_value *v;          /* n * ncols; text owned (strdup) */
+} keyset;
+
+static void keyset_free(keyset *k)
+{
+    for (int64_t i = 0; i < k->n * k->ncols; i++)
+        if (k->v[i].type == DRV_TEXT)
+            free((char *)k->v[i].v.text.s);
+    free(k->v);
+    *k = (keyset){ 0 };
+}
+
+/* A catalog's text as a value: whole numbers as integers (so SQLite
+ * compares them as the parent stored them), the rest as text. */
+static drv_value text_to_value(const char *s)
+{
+    if (!s)
+        return drv_null();
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*s && !*end && (s[0] != '0' || !s[1]) && !(s[0] == '-' && s[1] == '0'))
+        return drv_int(v);
+    char *copy = strdup(s);
+    return copy ? drv_text(copy, (int)strlen(copy)) : drv_null();
+}
+
+static int on_key_row(void *user, int ncols, const char *const *vals)
+{
+    keyset *k = user;
+    if (k->n == k->cap) {
+        int64_t cap = k->cap ? k->cap * 2 : 1024;
+        drv_value *v = realloc(k->v, sizeof *v * (size_t)(cap * k->ncols));
+        if (!v)
+            return 1;
+        k->v = v;
+        k->cap = cap;
+    }
+    for (int i = 0; i < k->ncols; i++)
+        k->v[k->n * k->ncols + i] = text_to_value(i < ncols ? vals[i] : NULL);
+    k->n++;
+    return 0;
+}
+
+typedef struct seeder {
+    surge_seed_config *cfg;
+    const drv_ops *d;
+    drv_conn *c;
+    dl_kind dialect;
+    sc_schema s;
+    int64_t *rows;          /* per table: rows to add (0: not seeded) */
+    int64_t *before;        /* per table: rows it had */
+    bool **deferred;
+    int64_t done, total;
+    double t0, last_progress;
+    char *err;
+    size_t errlen;
+} seeder;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress(seeder *sd, const char *table, int64_t tdone, int64_t ttotal, bool finished)
+{
+    if (!sd->cfg->on_progress)
+        return;
+    double t = now_s();
+    if (!finished && t - sd->last_progress < 0.1)
+        return;
+    sd->last_progress = t;
+    surge_seed_progress p = { .table = table, .table_done = tdone, .table_total = ttotal, .done = sd->done,
+                              .total = sd->total, .elapsed_s = t - sd->t0, .table_finished = finished };
+    sd->cfg->on_progress(&p, sd->cfg->user);
+}
+
+/* Read up to KEYS_MAX tuples of cols from t, ordered, with an optional
+ * extra WHERE. -1 with a message. */
+static int keys_read(seeder *sd, const sc_table *t, int ncols, char *const *cols, const char *where,
+                     keyset *out)
+{
+    strbuf q = { 0 };
+    sb_add(&q, "SELECT ");
+    dl_select_top(&q, sd->dialect, KEYS_MAX);
+    for (int i = 0; i < ncols; i++) {
+        sb_add(&q, i ? ", " : "");
+        dl_quote(&q, sd->dialect, cols[i]);
+    }
+    sb_add(&q, " FROM ");
+    dl_table(&q, sd->dialect, sd->dialect == DL_SQLITE ? NULL : t->schema, t->name);
+    if (where)
+        sb_addf(&q, " WHERE %s", where);
+    sb_add(&q, " ORDER BY ");
+    for (int i = 0; i < ncols; i++) {
+        sb_add(&q, i ? ", " : "");
+        dl_quote(&q, sd->dialect, cols[i]);
+    }
+    dl_limit(&q, sd->dialect, KEYS_MAX);
+    *out = (keyset){ .ncols = ncols };
+    int rc = q.oom ? -1 : sd->d->query(sd->c, q.p, 0, NULL, on_key_row, out, sd->err, sd->errlen);
+    sb_free(&q);
+    if (rc != 0)
+        keyset_free(out);
+    return rc;
+}
+
+static int on_one_text(void *user, int ncols, const char *const *v)
+{
+    char **out = user;
+    if (ncols >= 1 && v[0])
+        *out = strdup(v[0]);
+    return 1;
+}
+
+/* MAX(col) of a table as text (NULL when empty or unreadable). */
+static char *max_of(seeder *sd, const sc_table *t, const char *col)
+{
+    strbuf q = { 0 };
+    sb_add(&q, "SELECT MAX(");
+    dl_quote(&q, sd->dialect, col);
+    sb_add(&q, ") FROM ");
+    dl_table(&q, sd->dialect, sd->dialect == DL_SQLITE ? NULL : t->schema, t->name);
+    char *v = NULL;
+    char why[DRV_ERRMSG];
+    if (!q.oom)
+        sd->d->query(sd->c, q.p, 0, NULL, on_one_text, &v, why, sizeof why);
+    sb_free(&q);
+    return v;
+}
+
+/* ---- one table's plan ------------------------------------------------------ */
+
+typedef struct tplan {
+    const sc_table *t;
+    int nw;                  /* columns written */
+    int *wcol;               /* their indexes in t->cols */
+    cg_col *gen;             /* per written column */
+    int *fk;                 /* per written column: the foreign key it belongs to, or -1 */
+    int *fkpos;              /* its position in that key */
+    uint64_t *offset;        /* per written column: first unique number */
+    keyset *parents;         /* per foreign key (empty when deferred) */
+    int64_t *radix;          /* per foreign key: 0 random parent, else enumerate with this divisor */
+    int64_t rows;
+    int rowbuf;              /* text bytes a row needs */
+} tplan;
+
+static void tplan_free(tplan *p)
+{
+    for (int i = 0; i < p->nw; i++)
+        cg_free(&p->gen[i]);
+    for (int k = 0; p->parents && k < p->t->nfkeys; k++)
+        keyset_free(&p->parents[k]);
+    free(p->wcol), free(p->gen), free(p->fk), free(p->fkpos), free(p->offset), free(p->parents), free(p->radix);
+    *p = (tplan){ 0 };
+}
+
+static int col_index(const sc_table *t, const char *name)
+{
+    for (int i = 0; i < t->ncols; i++)
+        if (!strcmp(t->cols[i].name, name))
+            return i;
+    return -1;
+}
+
+/* Which foreign key (and position in it) column ci belongs to; -1 none. */
+static int fkey_of(const sc_table *t, int ci, int *pos)
+{
+    for (int k = 0; k < t->nfkeys; k++)
+        for (int j = 0; j < t->fkeys[k].ncols; j++)
+            if (!strcmp(t->fkeys[k].cols[j], t->cols[ci].name)) {
+                *pos = j;
+                return k;
+            }
+    return -1;
+}
+
+static bool kind_can_be_unique(cg_kind k)
+{
+    return k == CG_INT || k == CG_FLOAT || k == CG_DECIMAL || k == CG_CODE || k == CG_EMAIL || k == CG_UUID ||
+           k == CG_TIMESTAMP || k == CG_DATE;
+}
+
+/* Keep one key (primary or unique) unique: a column outside foreign keys
+ * made unique, or, when every column is a foreign-key column, parents
+ * enumerated (which caps the rows). unique_col[] marks chosen columns. */
+static void plan_key(const sc_table *t, const sc_key *key, bool *unique_col, int64_t *radix_mark)
+{
+    for (int j = 0; j < key->ncols; j++) {
+        int ci = col_index(t, key->cols[j]);
+        if (ci >= 0 && (unique_col[ci] || t->cols[ci].identity))
+            return;                                  /* already unique */
+    }
+    for (int j = 0; j < key->ncols; j++) {
+        int ci = col_index(t, key->cols[j]), pos;
+        if (ci < 0 || fkey_of(t, ci, &pos) >= 0 || t->cols[ci].generated)
+            continue;
+        cg_col probe;
+        cg_plan(&probe, t, ci, true, DL_OTHER);
+        bool ok = kind_can_be_unique(probe.kind);
+        cg_free(&probe);
+        if (ok) {
+            unique_col[ci] = true;
+            return;
+        }
+    }
+    for (int j = 0; j < key->ncols; j++) {
+        int ci = col_index(t, key->cols[j]), pos;
+        int k = ci >= 0 ? fkey_of(t, ci, &pos) : -1;
+        if (k >= 0)
+            radix_mark[k] = 1;                       /* enumerate this foreign key's parents */
+    }
+}
+
+static int plan_table(seeder *sd, int ti, tplan *p)
+{
+    const sc_table *t = &sd->s.tables[ti];
+    *p = (tplan){ .t = t, .rows = sd->rows[ti] };
+    int n = t->ncols, nk = t->nfkeys;
+    p->wcol = calloc((size_t)n + 1, sizeof *p->wcol);
+    p->gen = calloc((size_t)n + 1, sizeof *p->gen);
+    p->fk = calloc((size_t)n + 1, sizeof *p->fk);
+    p->fkpos = calloc((size_t)n + 1, sizeof *p->fkpos);
+    p->offset = calloc((size_t)n + 1, sizeof *p->offset);
+    p->parents = calloc((size_t)nk + 1, sizeof *p->parents);
+    p->radix = calloc((size_t)nk + 1, sizeof *p->radix);
+    bool *unique_col = calloc((size_t)n + 1, sizeof *unique_col);
+    if (!p->wcol || !p->gen || !p->fk || !p->fkpos || !p->offset || !p->parents || !p->radix || !unique_col) {
+        free(unique_col);
+        snprintf(sd->err, sd->errlen, "out of memory");
+        return -1;
+    }
+    if (t->pk.ncols)
+        plan_key(t, &t->pk, unique_col, p->radix);
+    for (int u = 0; u < t->nunique; u++)
+        plan_key(t, &t->unique[u], unique_col, p->radix);
+
+    for (int ci = 0; ci < n; ci++) {
+        int pos = 0, k = fkey_of(t, ci, &pos);
+        cg_col g;
+        cg_plan(&g, t, ci, unique_col[ci], sd->dialect);
+        if (g.kind == CG_SKIP && k < 0) {
+            cg_free(&g);
+            continue;
+        }
+        if (k >= 0 && sd->deferred[ti][k] && !t->cols[ci].nullable) {
+            cg_free(&g);
+            free(unique_col);
+            snprintf(sd->err, sd->errlen, "seed: %s.%s references its own table but is NOT NULL: no first row can be written",
+                     t->name, t->cols[ci].name);
+            return -2;
+        }
+        if (g.kind == CG_NULL && !t->cols[ci].nullable && k < 0) {
+            cg_free(&g);
+            free(unique_col);
+            snprintf(sd->err, sd->errlen, "seed: %s.%s has type %s, which surge cannot generate, and is NOT NULL without a default",
+                     t->name, t->cols[ci].name, t->cols[ci].type ? t->cols[ci].type : "?");
+            return -2;
+        }
+        int w = p->nw++;
+        p->wcol[w] = ci;
+        p->gen[w] = g;
+        p->fk[w] = k;
+        p->fkpos[w] = pos;
+        p->rowbuf += g.buflen;
+        /* Unique numbers continue after the table's current largest. */
+        if (g.unique && sd->before[ti] > 0) {
+            char *max = max_of(sd, t, t->cols[ci].name);
+            int64_t next = sd->before[ti];
+            if (max && g.kind == CG_INT) {
+                next = strtoll(max, NULL, 10) - g.lo + 1;
+            } else if (max && (g.kind == CG_FLOAT || g.kind == CG_DECIMAL)) {
+                next = (int64_t)(strtod(max, NULL) - g.dlo) + 1;
+            } else if (max) {
+                int64_t v = cg_unique_number(&g, max);
+                if (v + 1 > next)
+                    next = v + 1;
+            }
+            p->offset[w] = next > 0 ? (uint64_t)next : 0;
+            free(max);
+        }
+    }
+    free(unique_col);
+
+    /* Parents: read once each foreign key's targets have rows. */
+    int64_t combos = 1;
+    for (int k = 0; k < nk; k++) {
+        const sc_fkey *f = &t->fkeys[k];
+        if (sd->deferred[ti][k])
+            continue;
+        int pi = seed_parent_index(&sd->s, t, f);
+        if (pi < 0) {
+            snprintf(sd->err, sd->errlen, "seed: %s references %s, which was not found", t->name, f->ref_table);
+            return -2;
+        }
+        if (keys_read(sd, &sd->s.tables[pi], f->ncols, f->ref_cols, NULL, &p->parents[k]) != 0)
+            return -1;
+        if (p->parents[k].n == 0) {
+            bool nullable = true;
+            for (int j = 0; j < f->ncols; j++) {
+                const sc_column *c = schema_column(t, f->cols[j]);
+                nullable = nullable && c && c->nullable;
+            }
+            if (!nullable && !sd->cfg->dry_run) {   /* a dry run writes nothing, so parents may still be empty */
+                snprintf(sd->err, sd->errlen, "seed: %s needs rows in %s (foreign key %s), which is empty; seed it too",
+                         t->name, f->ref_table, f->name ? f->name : "");
+                return -2;
+            }
+        }
+        if (p->radix[k]) {
+            p->radix[k] = combos;
+            combos = p->parents[k].n > 0 && combos <= INT64_MAX / p->parents[k].n ? combos * p->parents[k].n : combos;
+            if (p->rows > combos)
+                p->rows = combos;   /* every combination of parents used once */
+        }
+    }
+    return 0;
+}
+
+/* Row i's values into vals (p->nw of them), text into buf (p->rowbuf bytes). */
+static void make_row(const tplan *p, const seeder *sd, int ti, rng_t *r, int64_t i, drv_value *vals, char *buf)
+{
+    int64_t pick[64];
+    int nk = p->t->nfkeys < 64 ? p->t->nfkeys : 64;
+    for (int k = 0; k < nk; k++) {
+        const keyset *ks = &p->parents[k];
+        if (sd->deferred[ti][k] || ks->n == 0)
+            pick[k] = -1;
+        else if (p->radix[k])
+            pick[k] = (i / p->radix[k]) % ks->n;
+        else
+            pick[k] = (int64_t)rng_below(r, (uint64_t)ks->n);
+    }
+    for (int w = 0; w < p->nw; w++) {
+        int k = p->fk[w];
+        if (k >= 0 && k < nk) {
+            vals[w] = pick[k] < 0 ? drv_null() : p->parents[k].v[pick[k] * p->parents[k].ncols + p->fkpos[w]];
+        } else {
+            vals[w] = cg_value(&p->gen[w], r, p->offset[w] + (uint64_t)i, buf);
+        }
+        buf += p->gen[w].buflen;
+    }
+}
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* ---- loading ----------------------------------------------------------------- */
+
+static void column_list(strbuf *b, const tplan *p, dl_kind k)
+{
+    for (int w = 0; w < p->nw; w++) {
+        sb_add(b, w ? ", " : "");
+        dl_quote(b, k, p->t->cols[p->wcol[w]].name);
+    }
+}
+
+/* A value in COPY's text format: \N for NULL, backslash escapes. */
+static void copy_value(strbuf *b, const drv_value *v)
+{
+    switch (v->type) {
+    case DRV_INT:    sb_addf(b, "%" PRId64, v->v.i); break;
+    case DRV_DOUBLE: sb_addf(b, "%.17g", v->v.d); break;
+    case DRV_TEXT:
+        for (int i = 0; i < v->v.text.len; i++) {
+            char ch = v->v.text.s[i];
+            switch (ch) {
+            case '\\': sb_add(b, "\\\\"); break;
+            case '\t': sb_add(b, "\\t"); break;
+            case '\n': sb_add(b, "\\n"); break;
+            case '\r': sb_add(b, "\\r"); break;
+            default:   sb_addc(b, ch); break;
+            }
+        }
+        break;
+    default: sb_add(b, "\\N"); break;
+    }
+}
+
+static int load_copy(seeder *sd, int ti, tplan *p, rng_t *r)
+{
+    const sc_table *t = p->t;
+    strbuf q = { 0 }, data = { 0 };
+    sb_add(&q, "COPY ");
+    dl_table(&q, sd->dialect, t->schema, t->name);
+    sb_add(&q, " (");
+    column_list(&q, p, sd->dialect);
+    sb_add(&q, ") FROM STDIN");
+    drv_value *vals = calloc((size_t)p->nw + 1, sizeof *vals);
+    char *buf = malloc((size_t)p->rowbuf + 1);
+    int64_t base = sd->done;
+    int rc = -1;
+    if (q.oom || !vals || !buf) {
+        snprintf(sd->err, sd->errlen, "out of memory");
+        goto out;
+    }
+    if (sd->d->copy_begin(sd->c, q.p, sd->err, sd->errlen) != 0)
+        goto out;
+    for (int64_t i = 0; i < p->rows; i++) {
+        make_row(p, sd, ti, r, i, vals, buf);
+        for (int w = 0; w < p->nw; w++) {
+            if (w)
+                sb_addc(&data, '\t');
+            copy_value(&data, &vals[w]);
+        }
+        sb_addc(&data, '\n');
+        if (data.len >= COPY_CHUNK || i + 1 == p->rows) {
+            if (data.oom) {
+                snprintf(sd->err, sd->errlen, "out of memory");
+                sd->d->copy_end(sd->c, sd->err + strlen(sd->err), 0);
+                goto out;
+            }
+            if (sd->d->copy_data(sd->c, data.p, data.len, sd->err, sd->errlen) != 0) {
+                char ignored[DRV_ERRMSG];
+                sd->d->copy_end(sd->c, ignored, sizeof ignored);
+                goto out;
+            }
+            sb_reset(&data);
+        }
+        if ((i & 4095) == 4095) {
+            sd->done = base + i + 1;
+            progress(sd, t->name, i + 1, p->rows, false);
+        }
+    }
+    rc = sd->d->copy_end(sd->c, sd->err, sd->errlen);
+out:
+    sb_free(&q);
+    sb_free(&data);
+    free(vals);
+    free(buf);
+    return rc;
+}
+
+static int run_tx(seeder *sd, int stmt)
+{
+    drv_call call = { .stmt = stmt };
+    drv_reply reply;
+    if (drv_run(sd->d, sd->c, &call, &reply) != DRV_OK) {
+        snprintf(sd->err, sd->errlen, "%s", reply.errmsg);
+        return -1;
+    }
+    return 0;
+}
+
+/* INSERT INTO t (cols) VALUES (?, …), (?, …) … with `rows` tuples. */
+static char *insert_sql(seeder *sd, const tplan *p, int rows)
+{
+    strbuf q = { 0 };
+    sb_add(&q, "INSERT INTO ");
+    dl_table(&q, sd->dialect, sd->dialect == DL_SQLITE ? NULL : p->t->schema, p->t->name);
+    if (p->nw == 0) {
+        sb_add(&q, sd->dialect == DL_MYSQL ? " () VALUES ()" : " DEFAULT VALUES");
+        return sb_take(&q);
+    }
+    sb_add(&q, " (");
+    column_list(&q, p, sd->dialect);
+    sb_add(&q, ") VALUES ");
+    for (int i = 0; i < rows; i++) {
+        sb_add(&q, i ? ", (" : "(");
+        for (int w = 0; w < p->nw; w++)
+            sb_add(&q, w ? ", ?" : "?");
+        sb_addc(&q, ')');
+    }
+    return sb_take(&q);
+}
+
+static int load_insert(seeder *sd, int ti, tplan *p, rng_t *r)
+{
+    int limit = sd->dialect == DL_MSSQL ? 2000 : DRV_MAX_BOUND;
+    int batch = p->nw ? limit / p->nw : 1;
+    if (batch > BATCH_ROWS)
+        batch = BATCH_ROWS;
+    if (batch < 1) {
+        snprintf(sd->err, sd->errlen, "seed: %s has %d columns, more than one statement can bind", p->t->name, p->nw);
+        return -2;
+    }
+    if (p->nw == 0)
+        batch = 1;
+    int tail = (int)(p->rows % batch);
+    const char *sql[2] = { insert_sql(sd, p, batch), insert_sql(sd, p, tail ? tail : 1) };
+    drv_value *vals = calloc((size_t)batch * (size_t)p->nw + 1, sizeof *vals);
+    char *buf = malloc((size_t)batch * (size_t)p->rowbuf + 1);
+    int rc = -1;
+    if (!sql[0] || !sql[1] || !vals || !buf) {
+        snprintf(sd->err, sd->errlen, "out of memory");
+        goto out;
+    }
+    if (sd->d->prepare(sd->c, 2, sql, sd->err, sd->errlen) != 0)
+        goto out;
+    bool in_tx = false;
+    int64_t since_commit = 0;
+    for (int64_t i = 0; i < p->rows;) {
+        int n = p->rows - i >= batch ? batch : (int)(p->rows - i);
+        for (int j = 0; j < n; j++)
+            make_row(p, sd, ti, r, i + j, vals + (size_t)j * (size_t)p->nw, buf + (size_t)j * (size_t)p->rowbuf);
+        if (!in_tx) {
+            if (run_tx(sd, DRV_STMT_BEGIN) != 0)
+                goto out;
+            in_tx = true;
+        }
+        drv_call call = { .stmt = n == batch ? 0 : 1, .nparams = n * p->nw, .pv = vals };
+        drv_reply reply;
+        if (drv_run(sd->d, sd->c, &call, &reply) != DRV_OK) {
+            snprintf(sd->err, sd->errlen, "seed %s: %s", p->t->name, reply.errmsg);
+            drv_call rb = { .stmt = DRV_STMT_ROLLBACK };
+            drv_run(sd->d, sd->c, &rb, &reply);
+            goto out;
+        }
+        i += n;
+        since_commit += n;
+        sd->done += n;
+        if (since_commit >= TX_ROWS || i == p->rows) {
+            if (run_tx(sd, DRV_STMT_COMMIT) != 0)
+                goto out;
+            in_tx = false;
+            since_commit = 0;
+        }
+        progress(sd, p->t->name, i, p->rows, false);
+    }
+    rc = 0;
+out:
+    free((char *)sql[0]);
+    free((char *)sql[1]);
+    free(vals);
+    free(buf);
+    return rc;
+}
+
+/* ---- the second pass: deferred foreign keys --------------------------------- */
+
+static int fill_deferred(seeder *sd, int ti)
+{
+    const sc_table *t = &sd->s.tables[ti];
+    if (!t->pk.ncols || sd->rows[ti] == 0)
+        return 0;   /* no way to name a row: the column stays NULL */
+    if (sd->before[ti] > 0)
+        return 0;   /* rows added to a table that had some: which are ours is not known, so they keep NULL */
+    rng_t r;
+    rng_seed(&r, sd->cfg->seed_used ^ name_hash(t->name) ^ 0x5eedull, 0);
+    for (int k = 0; k < t->nfkeys; k++) {
+        if (!sd->deferred[ti][k])
+            continue;
+        const sc_fkey *f = &t->fkeys[k];
+        int pi = seed_parent_index(&sd->s, t, f);
+        keyset child = { 0 }, parent = { 0 };
+        if (pi < 0 || keys_read(sd, t, t->pk.ncols, t->pk.cols, NULL, &child) != 0 ||
+            keys_read(sd, &sd->s.tables[pi], f->ncols, f->ref_cols, NULL, &parent) != 0) {
+            keyset_free(&child);
+            return pi < 0 ? 0 : -1;
+        }
+        strbuf q = { 0 };
+        sb_add(&q, "UPDATE ");
+        dl_table(&q, sd->dialect, sd->dialect == DL_SQLITE ? NULL : t->schema, t->name);
+        sb_add(&q, " SET ");
+        for (int j = 0; j < f->ncols; j++) {
+            sb_add(&q, j ? ", " : "");
+            dl_quote(&q, sd->dialect, f->cols[j]);
+            sb_add(&q, " = ?");
+        }
+        sb_add(&q, " WHERE ");
+        for (int j = 0; j < t->pk.ncols; j++) {
+            sb_add(&q, j ? " AND " : "");
+            dl_quote(&q, sd->dialect, t->pk.cols[j]);
+            sb_add(&q, " = ?");
+        }
+        const char *sql[1] = { q.p };
+        int rc = q.oom ? -1 : sd->d->prepare(sd->c, 1, sql, sd->err, sd->errlen);
+        int64_t since = 0;
+        for (int64_t i = 0; rc == 0 && i < child.n && parent.n > 0; i++) {
+            if (!rng_bool(&r, 0.9))
+                continue;   /* a tenth stay roots: NULL parent */
+            int64_t pick = (int64_t)rng_below(&r, (uint64_t)parent.n);
+            drv_value vals[2 * 32];
+            int nv = 0;
+            for (int j = 0; j < f->ncols && nv < 32; j++)
+                vals[nv++] = parent.v[pick * parent.ncols + j];
+            for (int j = 0; j < t->pk.ncols && nv < 64; j++)
+                vals[nv++] = child.v[i * child.ncols + j];
+            if (since == 0 && run_tx(sd, DRV_STMT_BEGIN) != 0) {
+                rc = -1;
+                break;
+            }
+            drv_call call = { .stmt = 0, .nparams = nv, .pv = vals };
+            drv_reply reply;
+            if (drv_run(sd->d, sd->c, &call, &reply) != DRV_OK) {
+                snprintf(sd->err, sd->errlen, "seed %s (second pass): %s", t->name, reply.errmsg);
+                drv_call rb = { .stmt = DRV_STMT_ROLLBACK };
+                drv_run(sd->d, sd->c, &rb, &reply);
+                rc = -1;
+                since = 0;
+                break;
+            }
+            if (++since >= 5000) {
+                rc = run_tx(sd, DRV_STMT_COMMIT);
+                since = 0;
+            }
+        }
+        if (rc == 0 && since > 0)
+            rc = run_tx(sd, DRV_STMT_COMMIT);
+        sb_free(&q);
+        keyset_free(&child);
+        keyset_free(&parent);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the plan, printed -------------------------------------------------------- */
+
+static void print_plan(seeder *sd, int ti, const tplan *p, FILE *out)
+{
+    const sc_table *t = p->t;
+    fprintf(out, "%s%s%s: %" PRId64 " rows\n", t->schema && sd->dialect != DL_SQLITE ? t->schema : "",
+            t->schema && sd->dialect != DL_SQLITE ? "." : "", t->name, p->rows);
+    for (int w = 0; w < p->nw; w++) {
+        const sc_column *c = &t->cols[p->wcol[w]];
+        int k = p->fk[w];
+        if (k >= 0) {
+            const sc_fkey *f = &t->fkeys[k];
+            fprintf(out, "  %-24s -> %s.%s%s%s\n", c->name, f->ref_table, f->ref_cols[p->fkpos[w]],
+                    sd->deferred[ti][k] ? " (second pass)" : "", p->radix[k] ? " (every parent combination once)" : "");
+            continue;
+        }
+        const cg_col *g = &p->gen[w];
+        fprintf(out, "  %-24s %s", c->name, cg_kind_name(g->kind));
+        if (g->kind == CG_INT)
+            fprintf(out, " %" PRId64 "..%" PRId64, g->unique ? g->lo + (int64_t)p->offset[w] : g->lo,
+                    g->unique ? g->lo + (int64_t)p->offset[w] + p->rows - 1 : g->hi);
+        else if (g->kind == CG_FLOAT || g->kind == CG_DECIMAL)
+            fprintf(out, " %.*f..%.*f", g->scale, g->dlo, g->scale, g->dhi);
+        else if (g->kind == CG_CHOICE)
+            for (int i = 0; i < g->nchoices; i++)
+                fprintf(out, "%s%s", i ? "|" : " ", g->choices[i]);
+        fprintf(out, "%s\n", g->unique ? " unique" : "");
+    }
+}
+
+/* ---- the whole run ------------------------------------------------------------ */
+
+void surge_seed_config_init(surge_seed_config *cfg)
+{
+    *cfg = (surge_seed_config){ .rows = DEFAULT_ROWS, .scale = 1 };
+}
+
+static int find_table(const sc_schema *s, const char *name, size_t len)
+{
+    for (int i = 0; i < s->ntables; i++)
+        if (strlen(s->tables[i].name) == len && !strncmp(s->tables[i].name, name, len))
+            return i;
+    /* schema.table */
+    for (int i = 0; i < s->ntables; i++) {
+        const sc_table *t = &s->tables[i];
+        size_t sl = t->schema ? strlen(t->schema) : 0;
+        if (sl && len == sl + 1 + strlen(t->name) && !strncmp(name, t->schema, sl) && name[sl] == '.' &&
+            !strncmp(name + sl + 1, t->name, len - sl - 1))
+            return i;
+    }
+    return -1;
+}
+
+/* Which tables, how many rows each: --tables, --rows, --table name=N. */
+static int choose_rows(seeder *sd)
+{
+    surge_seed_config *cfg = sd->cfg;
+    int n = sd->s.ntables;
+    if (cfg->rows < 0) {
+        snprintf(sd->err, sd->errlen, "seed: --rows must be 0 or more");
+        return -2;
+    }
+    for (int i = 0; i < n; i++)
+        sd->rows[i] = cfg->tables ? 0 : cfg->rows;
+    for (const char *p = cfg->tables; p && *p;) {
+        size_t len = strcspn(p, ",");
+        int i = find_table(&sd->s, p, len);
+        if (i < 0) {
+            snprintf(sd->err, sd->errlen, "seed: --tables: no table '%.*s' in the database", (int)len, p);
+            return -2;
+        }
+        sd->rows[i] = cfg->rows;
+        p += len + (p[len] == ',');
+    }
+    for (const char *const *tr = cfg->table_rows; tr && *tr; tr++) {
+        const char *eq = strrchr(*tr, '=');
+        char *end = NULL;
+        long long v = eq ? strtoll(eq + 1, &end, 10) : -1;
+        if (!eq || eq == *tr || !end || *end || v < 0 || end == eq + 1) {
+            snprintf(sd->err, sd->errlen, "seed: --table '%s': expected NAME=ROWS, e.g. orders=10000", *tr);
+            return -2;
+        }
+        int i = find_table(&sd->s, *tr, (size_t)(eq - *tr));
+        if (i < 0) {
+            snprintf(sd->err, sd->errlen, "seed: --table: no table '%.*s' in the database", (int)(eq - *tr), *tr);
+            return -2;
+        }
+        sd->rows[i] = v;
+    }
+    return 0;
+}
+
+static int seed_builtin(seeder *sd, const wl_def *w)
+{
+    wl_setup o = { .scale = sd->cfg->scale > 0 ? sd->cfg->scale : 1, .fresh = sd->cfg->fresh, .seed = sd->cfg->seed_used };
+    if (sd->cfg->dry_run) {
+        fprintf(sd->cfg->plan_out ? sd->cfg->plan_out : stdout,
+                "would create and seed the %s workload's schema at scale %d\n", w->name, o.scale);
+        return 0;
+    }
+    void *shared = NULL;
+    if (!w->setup)
+        return 0;
+    int rc = w->setup(sd->d, sd->c, &o, &shared, sd->err, sd->errlen);
+    if (w->shared_free)
+        w->shared_free(shared);
+    return rc == 0 ? 0 : -1;
+}
+
+static int seed_schema(seeder *sd)
+{
+    int n = sd->s.ntables;
+    int rc = choose_rows(sd);
+    if (rc)
+        return rc;
+    int *order = calloc((size_t)n + 1, sizeof *order);
+    bool *selected = calloc((size_t)n + 1, sizeof *selected);
+    sd->deferred = calloc((size_t)n + 1, sizeof *sd->deferred);
+    if (!order || !selected || !sd->deferred) {
+        free(order), free(selected);
+        snprintf(sd->err, sd->errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        selected[i] = sd->rows[i] > 0;
+        sd->before[i] = sd->s.tables[i].rows;
+        sd->deferred[i] = calloc((size_t)sd->s.tables[i].nfkeys + 1, sizeof **sd->deferred);
+        if (!sd->deferred[i]) {
+            free(order), free(selected);
+            snprintf(sd->err, sd->errlen, "out of memory");
+            return -1;
+        }
+    }
+    int count = seed_order(&sd->s, selected, order, sd->deferred, sd->err, sd->errlen);
+    free(selected);
+    if (count < 0) {
+        free(order);
+        return -2;
+    }
+    for (int j = 0; j < count; j++)
+        sd->total += sd->rows[order[j]];
+    FILE *plan_out = sd->cfg->plan_out ? sd->cfg->plan_out : stdout;
+    rc = 0;
+    for (int j = 0; j < count && rc == 0; j++) {
+        int ti = order[j];
+        tplan p;
+        rc = plan_table(sd, ti, &p);
+        if (rc == 0 && sd->cfg->dry_run) {
+            print_plan(sd, ti, &p, plan_out);
+        } else if (rc == 0) {
+            rng_t r;
+            rng_seed(&r, sd->cfg->seed_used ^ name_hash(p.t->name), 0);   /* streams are jumps: one seed per table instead */
+            int64_t before = sd->done;
+            sd->total -= sd->rows[ti] - p.rows;   /* capped by parent combinations */
+            rc = sd->d->copy_begin && p.nw > 0 ? load_copy(sd, ti, &p, &r) : load_insert(sd, ti, &p, &r);
+            sd->done = before + (rc == 0 ? p.rows : 0);
+            if (rc == 0)
+                progress(sd, p.t->name, p.rows, p.rows, true);
+        }
+        tplan_free(&p);
+    }
+    for (int j = 0; j < count && rc == 0 && !sd->cfg->dry_run; j++)
+        rc = fill_deferred(sd, order[j]);
+    free(order);
+    return rc;
+}
+
+int surge_seed(surge_seed_config *cfg, char *err, size_t errlen)
+{
+    char masked[1024];
+    surge_mask_url(cfg->target, masked, sizeof masked);
+    seeder sd = { .cfg = cfg, .err = err, .errlen = errlen, .t0 = now_s() };
+    sd.d = cfg->target ? drv_find(cfg->target) : NULL;
+    if (!sd.d) {
+        snprintf(err, errlen, "unknown target '%s' (expected a URL starting with %s)", masked, drv_schemes_list());
+        return SURGE_EINPUT;
+    }
+    if (!sd.d->query) {
+        snprintf(err, errlen, "seed: %s targets have no tables to fill", sd.d->name);
+        return SURGE_EINPUT;
+    }
+    const wl_def *w = NULL;
+    if (cfg->workload && !(w = wl_find(cfg->workload))) {
+        snprintf(err, errlen, "seed: unknown workload '%s' (see surge workloads)", cfg->workload);
+        return SURGE_EINPUT;
+    }
+    cfg->seed_used = cfg->has_seed ? cfg->seed : ((uint64_t)time(NULL) * 2654435761u) ^ (uint64_t)clock();
+    sd.dialect = dl_kind_of(sd.d->dialect);
+    sd.c = sd.d->connect(cfg->target, err, errlen);
+    if (!sd.c)
+        return sd.d->local ? SURGE_EINPUT : SURGE_ERUNTIME;
+    int rc;
+    if (w) {
+        rc = seed_builtin(&sd, w);
+    } else if ((rc = schema_read(sd.d, sd.c, &sd.s, err, errlen)) != 0) {
+        rc = -1;
+    } else {
+        sd.rows = calloc((size_t)sd.s.ntables + 1, sizeof *sd.rows);
+        sd.before = calloc((size_t)sd.s.ntables + 1, sizeof *sd.before);
+        if (!sd.rows || !sd.before) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        } else if (sd.s.ntables == 0) {
+            snprintf(err, errlen, "seed: %s has no tables (name a built-in workload with --workload to create one)", masked);
+            rc = -2;
+        } else {
+            rc = seed_schema(&sd);
+        }
+        if (sd.deferred)
+            for (int i = 0; i < sd.s.ntables; i++)
+                free(sd.deferred[i]);
+        free(sd.deferred);
+        free(sd.rows);
+        free(sd.before);
+        schema_free(&sd.s);
+    }
+    if (sd.d->close)
+        sd.d->close(sd.c);
+    cfg->rows_written = sd.done;
+    cfg->seconds = now_s() - sd.t0;
+    if (rc != 0 && strstr(err, cfg->target) && strcmp(masked, cfg->target))
+        snprintf(err, errlen, "seed: failed (the server's message named the password, so it is not shown)");
+    return rc == 0 ? 0 : rc == -2 ? SURGE_EINPUT : SURGE_ERUNTIME;
+}
