@@ -3,9 +3,9 @@
 # already there. Uses sudo when not root. Safe to run again and again.
 set -eu
 
-# build: compiler, cmake, pkg-config; libraries: sqlite, libpq, libmariadb; tests: python3, the
+# build: compiler, cmake, pkg-config; libraries: sqlite, libpq, libmariadb, FreeTDS; tests: python3, the
 # sqlite3 shell, clang + its sanitizer and libFuzzer runtimes.
-PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libmariadb-dev python3 clang libclang-rt-dev"
+PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libmariadb-dev freetds-dev python3 clang libclang-rt-dev"
 
 missing=""
 for p in $PACKAGES; do

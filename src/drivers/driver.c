@@ -10,12 +10,14 @@ extern const drv_ops sqlite_driver;
 extern const drv_ops null_driver;
 extern const drv_ops postgres_driver;
 extern const drv_ops mysql_driver;
+extern const drv_ops mssql_driver;
 
 static const drv_ops *const drivers[] = {
     &sqlite_driver,
     &null_driver,
     &postgres_driver,
     &mysql_driver,
+    &mssql_driver,
 };
 
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])

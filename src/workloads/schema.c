@@ -44,6 +44,8 @@ int schema_read(const drv_ops *d, drv_conn *c, sc_schema *out, char *err, size_t
         rc = schema_read_postgres(d, c, out, err, errlen);
     else if (strcmp(d->dialect, "mysql") == 0)
         rc = schema_read_mysql(d, c, out, err, errlen);
+    else if (strcmp(d->dialect, "mssql") == 0)
+        rc = schema_read_mssql(d, c, out, err, errlen);
     else {
         snprintf(err, errlen, "no catalog reader for %s targets (dialect %s)", d->name, d->dialect);
         return -1;

@@ -3,8 +3,9 @@
  * `surge inspect` prints.
  *
  * One reader per dialect (schema_sqlite.c, schema_postgres.c,
- * schema_mysql.c) fills the same model through the driver's blocking
- * query() call; schema.c owns the model (free, find, print, JSON).
+ * schema_mysql.c, schema_mssql.c) fills the same model through the
+ * driver's blocking query() call; schema.c owns the model (free, find,
+ * print, JSON).
  * Every string is owned by the model (heap, freed by schema_free).
  */
 #ifndef SURGE_SCHEMA_H
@@ -67,7 +68,7 @@ typedef struct sc_table {
 } sc_table;
 
 typedef struct sc_schema {
-    char *dialect;         /* "sqlite", "postgres", "mysql" */
+    char *dialect;         /* "sqlite", "postgres", "mysql", "mssql" */
     int ntables;
     sc_table *tables;      /* sorted by schema, then name */
 } sc_schema;
@@ -100,5 +101,6 @@ int  schema_print_json(const sc_schema *s, FILE *out);
 int schema_read_sqlite(const drv_ops *d, drv_conn *c, sc_schema *out, char *err, size_t errlen);
 int schema_read_postgres(const drv_ops *d, drv_conn *c, sc_schema *out, char *err, size_t errlen);
 int schema_read_mysql(const drv_ops *d, drv_conn *c, sc_schema *out, char *err, size_t errlen);
+int schema_read_mssql(const drv_ops *d, drv_conn *c, sc_schema *out, char *err, size_t errlen);
 
 #endif
