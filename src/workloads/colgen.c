@@ -72,6 +72,10 @@ static void plan_type(cg_col *g, const sc_column *c)
     const char *bt = c->base_type ? c->base_type : "";
     const char *type = c->type ? c->type : bt;
     g->maxlen = c->length > 0 ? c->length : CG_TEXT_CAP;
+    if (strchr(type, '[') || strchr(bt, '[') || !strcasecmp(bt, "array")) {
+        g->kind = CG_NULL;                   /* arrays: nothing generated yet */
+        return;
+    }
     if (is_any(bt, (const char *const[]){ "smallint", "int2", "integer", "int", "int4", "bigint", "int8",
                                            "mediumint", "serial", "bigserial", "smallserial", NULL }) ||
         (!strcasecmp(bt, "tinyint") && !has(type, "tinyint(1)"))) {
@@ -373,6 +377,8 @@ void cg_plan(cg_col *g, const sc_table *t, int index, bool unique, dl_kind diale
     plan_checks(g, t);
     if (g->kind == CG_CHOICE && g->nchoices == 0)
         g->kind = CG_CODE;
+    if (g->kind == CG_TEXT && g->maxlen < 12)
+        g->kind = CG_CODE;                   /* too short for words */
     if (g->kind == CG_INT && g->hi < g->lo)
         g->hi = g->lo;
     if ((g->kind == CG_FLOAT || g->kind == CG_DECIMAL) && g->dhi < g->dlo)

@@ -20,6 +20,7 @@
 #include "workloads/seed.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,18 +238,28 @@ static void plan_key(const sc_table *t, const sc_key *key, bool *unique_col, int
         if (ci >= 0 && (unique_col[ci] || t->cols[ci].identity))
             return;                                  /* already unique */
     }
+    /* The column with room for the most distinct values: an int over a
+     * char(2), which has only 36 * 36 codes. */
+    int best = -1;
+    double best_room = 0;
     for (int j = 0; j < key->ncols; j++) {
         int ci = col_index(t, key->cols[j]), pos;
         if (ci < 0 || fkey_of(t, ci, &pos) >= 0 || t->cols[ci].generated)
             continue;
         cg_col probe;
         cg_plan(&probe, t, ci, true, DL_OTHER);
-        bool ok = kind_can_be_unique(probe.kind);
+        double room = probe.kind == CG_INT ? (double)probe.hi - (double)probe.lo
+                    : probe.kind == CG_CODE ? pow(36, probe.maxlen < 13 ? probe.maxlen : 13)
+                    : kind_can_be_unique(probe.kind) ? 1e15 : 0;
         cg_free(&probe);
-        if (ok) {
-            unique_col[ci] = true;
-            return;
+        if (room > best_room) {
+            best = ci;
+            best_room = room;
         }
+    }
+    if (best >= 0) {
+        unique_col[best] = true;
+        return;
     }
     for (int j = 0; j < key->ncols; j++) {
         int ci = col_index(t, key->cols[j]), pos;
