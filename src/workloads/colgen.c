@@ -390,8 +390,8 @@ void cg_plan(cg_col *g, const sc_table *t, int index, bool unique, dl_kind diale
     if (unique && g->kind != CG_EMAIL && g->kind != CG_UUID && g->kind != CG_CHOICE &&
         ((g->kind >= CG_TEXT && g->kind <= CG_CODE) || g->kind == CG_BYTES))
         g->kind = CG_CODE;
-    if (unique && g->kind == CG_EMAIL && g->maxlen < 40)
-        g->kind = CG_CODE;
+    if (unique && g->kind == CG_EMAIL && g->maxlen < 26)
+        g->kind = CG_CODE;                   /* no room for <13 digits>@example.com */
     int need = g->maxlen < CG_TEXT_CAP ? g->maxlen : CG_TEXT_CAP;
     g->buflen = (need > 64 ? need : 64) + 1;
     if (g->kind == CG_CHOICE)
@@ -465,13 +465,17 @@ drv_value cg_value(const cg_col *g, rng_t *r, uint64_t u, char *buf)
     case CG_SKU:        return text_value(g, buf, dg_sku(r, buf, len));
     case CG_EMAIL:
         if (g->unique) {
-            char code[16];
-            dg_base36(u, 13, code, sizeof code);
-            char local[64];
+            /* name.<u in base 36>@example.com, or without the name when
+             * the column is too narrow for it: the number keeps it unique. */
+            char code[16], local[64];
+            dg_base36(u, 1, code, sizeof code);
             int n = dg_name(r, local, sizeof local);
             for (int i = 0; i < n; i++)
                 local[i] = local[i] == ' ' ? '.' : (char)tolower((unsigned char)local[i]);
-            return text_value(g, buf, snprintf(buf, len, "%s.%s@example.com", local, code));
+            n = snprintf(buf, len, "%s.%s@example.com", local, code);
+            if (n > g->maxlen)
+                n = snprintf(buf, len, "%s@example.com", code);
+            return text_value(g, buf, n);
         }
         return text_value(g, buf, dg_email(r, rng_below(r, 1000000), 0, 0, buf, len));
     case CG_CODE:
@@ -539,7 +543,7 @@ int64_t cg_unique_number(const cg_col *g, const char *text)
         const char *dot = at ? at : text;
         while (dot > text && dot[-1] != '.')
             dot--;
-        if (!at || dot == text)
+        if (!at)
             return -1;
         s = dot;
         n = (size_t)(at - dot);

@@ -29,69 +29,21 @@
 #include "core/strbuf.h"
 #include "surge.h"
 #include "workloads/colgen.h"
+#include "workloads/rowplan.h"
 #include "workloads/dialect.h"
 #include "workloads/workload.h"
 
-#define KEYS_MAX       1000000   /* parent keys sampled for foreign keys */
 #define BATCH_ROWS     1000      /* rows per multi-row INSERT, at most */
 #define TX_ROWS        50000     /* rows per transaction on the INSERT path */
 #define COPY_CHUNK     (1 << 20) /* bytes of COPY data sent at a time */
 #define DEFAULT_ROWS   1000
-
-/* ---- parent keys ----------------------------------------------------------- */
-
-/* Key tuples read from a table, in key order: what foreign keys point at. */
-typedef struct keyset {
-    int ncols;
-    int64_t n, cap;
-    drv_value *v;          /* n * ncols; text owned (strdup) */
-} keyset;
-
-static void keyset_free(keyset *k)
-{
-    for (int64_t i = 0; i < k->n * k->ncols; i++)
-        if (k->v[i].type == DRV_TEXT)
-            free((char *)k->v[i].v.text.s);
-    free(k->v);
-    *k = (keyset){ 0 };
-}
-
-/* A catalog's text as a value: whole numbers as integers (so SQLite
- * compares them as the parent stored them), the rest as text. */
-static drv_value text_to_value(const char *s)
-{
-    if (!s)
-        return drv_null();
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*s && !*end && (s[0] != '0' || !s[1]) && !(s[0] == '-' && s[1] == '0'))
-        return drv_int(v);
-    char *copy = strdup(s);
-    return copy ? drv_text(copy, (int)strlen(copy)) : drv_null();
-}
-
-static int on_key_row(void *user, int ncols, const char *const *vals)
-{
-    keyset *k = user;
-    if (k->n == k->cap) {
-        int64_t cap = k->cap ? k->cap * 2 : 1024;
-        drv_value *v = realloc(k->v, sizeof *v * (size_t)(cap * k->ncols));
-        if (!v)
-            return 1;
-        k->v = v;
-        k->cap = cap;
-    }
-    for (int i = 0; i < k->ncols; i++)
-        k->v[k->n * k->ncols + i] = text_to_value(i < ncols ? vals[i] : NULL);
-    k->n++;
-    return 0;
-}
 
 typedef struct seeder {
     surge_seed_config *cfg;
     const drv_ops *d;
     drv_conn *c;
     dl_kind dialect;
+    rp_db db;
     sc_schema s;
     int64_t *rows;          /* per table: rows to add (0: not seeded) */
     int64_t *before;        /* per table: rows it had */
@@ -122,283 +74,6 @@ static void progress(seeder *sd, const char *table, int64_t tdone, int64_t ttota
     sd->cfg->on_progress(&p, sd->cfg->user);
 }
 
-/* Read up to KEYS_MAX tuples of cols from t, ordered, with an optional
- * extra WHERE. -1 with a message. */
-static int keys_read(seeder *sd, const sc_table *t, int ncols, char *const *cols, const char *where,
-                     keyset *out)
-{
-    strbuf q = { 0 };
-    sb_add(&q, "SELECT ");
-    dl_select_top(&q, sd->dialect, KEYS_MAX);
-    for (int i = 0; i < ncols; i++) {
-        sb_add(&q, i ? ", " : "");
-        dl_quote(&q, sd->dialect, cols[i]);
-    }
-    sb_add(&q, " FROM ");
-    dl_table(&q, sd->dialect, sd->dialect == DL_SQLITE ? NULL : t->schema, t->name);
-    if (where)
-        sb_addf(&q, " WHERE %s", where);
-    sb_add(&q, " ORDER BY ");
-    for (int i = 0; i < ncols; i++) {
-        sb_add(&q, i ? ", " : "");
-        dl_quote(&q, sd->dialect, cols[i]);
-    }
-    dl_limit(&q, sd->dialect, KEYS_MAX);
-    *out = (keyset){ .ncols = ncols };
-    int rc = q.oom ? -1 : sd->d->query(sd->c, q.p, 0, NULL, on_key_row, out, sd->err, sd->errlen);
-    sb_free(&q);
-    if (rc != 0)
-        keyset_free(out);
-    return rc;
-}
-
-static int on_one_text(void *user, int ncols, const char *const *v)
-{
-    char **out = user;
-    if (ncols >= 1 && v[0])
-        *out = strdup(v[0]);
-    return 1;
-}
-
-/* MAX(col) of a table as text (NULL when empty or unreadable). */
-static char *max_of(seeder *sd, const sc_table *t, const char *col)
-{
-    strbuf q = { 0 };
-    sb_add(&q, "SELECT MAX(");
-    dl_quote(&q, sd->dialect, col);
-    sb_add(&q, ") FROM ");
-    dl_table(&q, sd->dialect, sd->dialect == DL_SQLITE ? NULL : t->schema, t->name);
-    char *v = NULL;
-    char why[DRV_ERRMSG];
-    if (!q.oom)
-        sd->d->query(sd->c, q.p, 0, NULL, on_one_text, &v, why, sizeof why);
-    sb_free(&q);
-    return v;
-}
-
-/* ---- one table's plan ------------------------------------------------------ */
-
-typedef struct tplan {
-    const sc_table *t;
-    int nw;                  /* columns written */
-    int *wcol;               /* their indexes in t->cols */
-    cg_col *gen;             /* per written column */
-    int *fk;                 /* per written column: the foreign key it belongs to, or -1 */
-    int *fkpos;              /* its position in that key */
-    uint64_t *offset;        /* per written column: first unique number */
-    keyset *parents;         /* per foreign key (empty when deferred) */
-    int64_t *radix;          /* per foreign key: 0 random parent, else enumerate with this divisor */
-    int64_t rows;
-    int rowbuf;              /* text bytes a row needs */
-} tplan;
-
-static void tplan_free(tplan *p)
-{
-    for (int i = 0; i < p->nw; i++)
-        cg_free(&p->gen[i]);
-    for (int k = 0; p->parents && k < p->t->nfkeys; k++)
-        keyset_free(&p->parents[k]);
-    free(p->wcol), free(p->gen), free(p->fk), free(p->fkpos), free(p->offset), free(p->parents), free(p->radix);
-    *p = (tplan){ 0 };
-}
-
-static int col_index(const sc_table *t, const char *name)
-{
-    for (int i = 0; i < t->ncols; i++)
-        if (!strcmp(t->cols[i].name, name))
-            return i;
-    return -1;
-}
-
-/* Which foreign key (and position in it) column ci belongs to; -1 none. */
-static int fkey_of(const sc_table *t, int ci, int *pos)
-{
-    for (int k = 0; k < t->nfkeys; k++)
-        for (int j = 0; j < t->fkeys[k].ncols; j++)
-            if (!strcmp(t->fkeys[k].cols[j], t->cols[ci].name)) {
-                *pos = j;
-                return k;
-            }
-    return -1;
-}
-
-static bool kind_can_be_unique(cg_kind k)
-{
-    return k == CG_INT || k == CG_FLOAT || k == CG_DECIMAL || k == CG_CODE || k == CG_EMAIL || k == CG_UUID ||
-           k == CG_TIMESTAMP || k == CG_DATE;
-}
-
-/* Keep one key (primary or unique) unique: a column outside foreign keys
- * made unique, or, when every column is a foreign-key column, parents
- * enumerated (which caps the rows). unique_col[] marks chosen columns. */
-static void plan_key(const sc_table *t, const sc_key *key, bool *unique_col, int64_t *radix_mark)
-{
-    for (int j = 0; j < key->ncols; j++) {
-        int ci = col_index(t, key->cols[j]);
-        if (ci >= 0 && (unique_col[ci] || t->cols[ci].identity))
-            return;                                  /* already unique */
-    }
-    /* The column with room for the most distinct values: an int over a
-     * char(2), which has only 36 * 36 codes. */
-    int best = -1;
-    double best_room = 0;
-    for (int j = 0; j < key->ncols; j++) {
-        int ci = col_index(t, key->cols[j]), pos;
-        if (ci < 0 || fkey_of(t, ci, &pos) >= 0 || t->cols[ci].generated)
-            continue;
-        cg_col probe;
-        cg_plan(&probe, t, ci, true, DL_OTHER);
-        double room = probe.kind == CG_INT ? (double)probe.hi - (double)probe.lo
-                    : probe.kind == CG_CODE ? pow(36, probe.maxlen < 13 ? probe.maxlen : 13)
-                    : kind_can_be_unique(probe.kind) ? 1e15 : 0;
-        cg_free(&probe);
-        if (room > best_room) {
-            best = ci;
-            best_room = room;
-        }
-    }
-    if (best >= 0) {
-        unique_col[best] = true;
-        return;
-    }
-    for (int j = 0; j < key->ncols; j++) {
-        int ci = col_index(t, key->cols[j]), pos;
-        int k = ci >= 0 ? fkey_of(t, ci, &pos) : -1;
-        if (k >= 0)
-            radix_mark[k] = 1;                       /* enumerate this foreign key's parents */
-    }
-}
-
-static int plan_table(seeder *sd, int ti, tplan *p)
-{
-    const sc_table *t = &sd->s.tables[ti];
-    *p = (tplan){ .t = t, .rows = sd->rows[ti] };
-    int n = t->ncols, nk = t->nfkeys;
-    p->wcol = calloc((size_t)n + 1, sizeof *p->wcol);
-    p->gen = calloc((size_t)n + 1, sizeof *p->gen);
-    p->fk = calloc((size_t)n + 1, sizeof *p->fk);
-    p->fkpos = calloc((size_t)n + 1, sizeof *p->fkpos);
-    p->offset = calloc((size_t)n + 1, sizeof *p->offset);
-    p->parents = calloc((size_t)nk + 1, sizeof *p->parents);
-    p->radix = calloc((size_t)nk + 1, sizeof *p->radix);
-    bool *unique_col = calloc((size_t)n + 1, sizeof *unique_col);
-    if (!p->wcol || !p->gen || !p->fk || !p->fkpos || !p->offset || !p->parents || !p->radix || !unique_col) {
-        free(unique_col);
-        snprintf(sd->err, sd->errlen, "out of memory");
-        return -1;
-    }
-    if (t->pk.ncols)
-        plan_key(t, &t->pk, unique_col, p->radix);
-    for (int u = 0; u < t->nunique; u++)
-        plan_key(t, &t->unique[u], unique_col, p->radix);
-
-    for (int ci = 0; ci < n; ci++) {
-        int pos = 0, k = fkey_of(t, ci, &pos);
-        cg_col g;
-        cg_plan(&g, t, ci, unique_col[ci], sd->dialect);
-        if (g.kind == CG_SKIP && k < 0) {
-            cg_free(&g);
-            continue;
-        }
-        if (k >= 0 && sd->deferred[ti][k] && !t->cols[ci].nullable) {
-            cg_free(&g);
-            free(unique_col);
-            snprintf(sd->err, sd->errlen, "seed: %s.%s references its own table but is NOT NULL: no first row can be written",
-                     t->name, t->cols[ci].name);
-            return -2;
-        }
-        if (g.kind == CG_NULL && !t->cols[ci].nullable && k < 0) {
-            cg_free(&g);
-            free(unique_col);
-            snprintf(sd->err, sd->errlen, "seed: %s.%s has type %s, which surge cannot generate, and is NOT NULL without a default",
-                     t->name, t->cols[ci].name, t->cols[ci].type ? t->cols[ci].type : "?");
-            return -2;
-        }
-        int w = p->nw++;
-        p->wcol[w] = ci;
-        p->gen[w] = g;
-        p->fk[w] = k;
-        p->fkpos[w] = pos;
-        p->rowbuf += g.buflen;
-        /* Unique numbers continue after the table's current largest. */
-        if (g.unique && sd->before[ti] > 0) {
-            char *max = max_of(sd, t, t->cols[ci].name);
-            int64_t next = sd->before[ti];
-            if (max && g.kind == CG_INT) {
-                next = strtoll(max, NULL, 10) - g.lo + 1;
-            } else if (max && (g.kind == CG_FLOAT || g.kind == CG_DECIMAL)) {
-                next = (int64_t)(strtod(max, NULL) - g.dlo) + 1;
-            } else if (max) {
-                int64_t v = cg_unique_number(&g, max);
-                if (v + 1 > next)
-                    next = v + 1;
-            }
-            p->offset[w] = next > 0 ? (uint64_t)next : 0;
-            free(max);
-        }
-    }
-    free(unique_col);
-
-    /* Parents: read once each foreign key's targets have rows. */
-    int64_t combos = 1;
-    for (int k = 0; k < nk; k++) {
-        const sc_fkey *f = &t->fkeys[k];
-        if (sd->deferred[ti][k])
-            continue;
-        int pi = seed_parent_index(&sd->s, t, f);
-        if (pi < 0) {
-            snprintf(sd->err, sd->errlen, "seed: %s references %s, which was not found", t->name, f->ref_table);
-            return -2;
-        }
-        if (keys_read(sd, &sd->s.tables[pi], f->ncols, f->ref_cols, NULL, &p->parents[k]) != 0)
-            return -1;
-        if (p->parents[k].n == 0) {
-            bool nullable = true;
-            for (int j = 0; j < f->ncols; j++) {
-                const sc_column *c = schema_column(t, f->cols[j]);
-                nullable = nullable && c && c->nullable;
-            }
-            if (!nullable && !sd->cfg->dry_run) {   /* a dry run writes nothing, so parents may still be empty */
-                snprintf(sd->err, sd->errlen, "seed: %s needs rows in %s (foreign key %s), which is empty; seed it too",
-                         t->name, f->ref_table, f->name ? f->name : "");
-                return -2;
-            }
-        }
-        if (p->radix[k]) {
-            p->radix[k] = combos;
-            combos = p->parents[k].n > 0 && combos <= INT64_MAX / p->parents[k].n ? combos * p->parents[k].n : combos;
-            if (p->rows > combos)
-                p->rows = combos;   /* every combination of parents used once */
-        }
-    }
-    return 0;
-}
-
-/* Row i's values into vals (p->nw of them), text into buf (p->rowbuf bytes). */
-static void make_row(const tplan *p, const seeder *sd, int ti, rng_t *r, int64_t i, drv_value *vals, char *buf)
-{
-    int64_t pick[64];
-    int nk = p->t->nfkeys < 64 ? p->t->nfkeys : 64;
-    for (int k = 0; k < nk; k++) {
-        const keyset *ks = &p->parents[k];
-        if (sd->deferred[ti][k] || ks->n == 0)
-            pick[k] = -1;
-        else if (p->radix[k])
-            pick[k] = (i / p->radix[k]) % ks->n;
-        else
-            pick[k] = (int64_t)rng_below(r, (uint64_t)ks->n);
-    }
-    for (int w = 0; w < p->nw; w++) {
-        int k = p->fk[w];
-        if (k >= 0 && k < nk) {
-            vals[w] = pick[k] < 0 ? drv_null() : p->parents[k].v[pick[k] * p->parents[k].ncols + p->fkpos[w]];
-        } else {
-            vals[w] = cg_value(&p->gen[w], r, p->offset[w] + (uint64_t)i, buf);
-        }
-        buf += p->gen[w].buflen;
-    }
-}
-
 static uint64_t name_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ull;   /* FNV-1a */
@@ -408,14 +83,6 @@ static uint64_t name_hash(const char *s)
 }
 
 /* ---- loading ----------------------------------------------------------------- */
-
-static void column_list(strbuf *b, const tplan *p, dl_kind k)
-{
-    for (int w = 0; w < p->nw; w++) {
-        sb_add(b, w ? ", " : "");
-        dl_quote(b, k, p->t->cols[p->wcol[w]].name);
-    }
-}
 
 /* A value in COPY's text format: \N for NULL, backslash escapes. */
 static void copy_value(strbuf *b, const drv_value *v)
@@ -439,14 +106,14 @@ static void copy_value(strbuf *b, const drv_value *v)
     }
 }
 
-static int load_copy(seeder *sd, int ti, tplan *p, rng_t *r)
+static int load_copy(seeder *sd, rowplan *p, rng_t *r)
 {
     const sc_table *t = p->t;
     strbuf q = { 0 }, data = { 0 };
     sb_add(&q, "COPY ");
     dl_table(&q, sd->dialect, t->schema, t->name);
     sb_add(&q, " (");
-    column_list(&q, p, sd->dialect);
+    rowplan_columns(&q, p, sd->dialect);
     sb_add(&q, ") FROM STDIN");
     drv_value *vals = calloc((size_t)p->nw + 1, sizeof *vals);
     char *buf = malloc((size_t)p->rowbuf + 1);
@@ -459,7 +126,7 @@ static int load_copy(seeder *sd, int ti, tplan *p, rng_t *r)
     if (sd->d->copy_begin(sd->c, q.p, sd->err, sd->errlen) != 0)
         goto out;
     for (int64_t i = 0; i < p->rows; i++) {
-        make_row(p, sd, ti, r, i, vals, buf);
+        rowplan_row(p, r, i, vals, buf);
         for (int w = 0; w < p->nw; w++) {
             if (w)
                 sb_addc(&data, '\t');
@@ -505,17 +172,17 @@ static int run_tx(seeder *sd, int stmt)
 }
 
 /* INSERT INTO t (cols) VALUES (?, …), (?, …) … with `rows` tuples. */
-static char *insert_sql(seeder *sd, const tplan *p, int rows)
+static char *insert_sql(seeder *sd, const rowplan *p, int rows)
 {
     strbuf q = { 0 };
     sb_add(&q, "INSERT INTO ");
-    dl_table(&q, sd->dialect, sd->dialect == DL_SQLITE ? NULL : p->t->schema, p->t->name);
+    rp_table(&q, sd->dialect, p->t);
     if (p->nw == 0) {
         sb_add(&q, sd->dialect == DL_MYSQL ? " () VALUES ()" : " DEFAULT VALUES");
         return sb_take(&q);
     }
     sb_add(&q, " (");
-    column_list(&q, p, sd->dialect);
+    rowplan_columns(&q, p, sd->dialect);
     sb_add(&q, ") VALUES ");
     for (int i = 0; i < rows; i++) {
         sb_add(&q, i ? ", (" : "(");
@@ -526,7 +193,7 @@ static char *insert_sql(seeder *sd, const tplan *p, int rows)
     return sb_take(&q);
 }
 
-static int load_insert(seeder *sd, int ti, tplan *p, rng_t *r)
+static int load_insert(seeder *sd, rowplan *p, rng_t *r)
 {
     int limit = sd->dialect == DL_MSSQL ? 2000 : DRV_MAX_BOUND;
     int batch = p->nw ? limit / p->nw : 1;
@@ -554,7 +221,7 @@ static int load_insert(seeder *sd, int ti, tplan *p, rng_t *r)
     for (int64_t i = 0; i < p->rows;) {
         int n = p->rows - i >= batch ? batch : (int)(p->rows - i);
         for (int j = 0; j < n; j++)
-            make_row(p, sd, ti, r, i + j, vals + (size_t)j * (size_t)p->nw, buf + (size_t)j * (size_t)p->rowbuf);
+            rowplan_row(p, r, i + j, vals + (size_t)j * (size_t)p->nw, buf + (size_t)j * (size_t)p->rowbuf);
         if (!in_tx) {
             if (run_tx(sd, DRV_STMT_BEGIN) != 0)
                 goto out;
@@ -605,14 +272,14 @@ static int fill_deferred(seeder *sd, int ti)
         const sc_fkey *f = &t->fkeys[k];
         int pi = seed_parent_index(&sd->s, t, f);
         keyset child = { 0 }, parent = { 0 };
-        if (pi < 0 || keys_read(sd, t, t->pk.ncols, t->pk.cols, NULL, &child) != 0 ||
-            keys_read(sd, &sd->s.tables[pi], f->ncols, f->ref_cols, NULL, &parent) != 0) {
+        if (pi < 0 || keyset_read(&sd->db, t, t->pk.ncols, t->pk.cols, KEYS_MAX, &child, sd->err, sd->errlen) != 0 ||
+            keyset_read(&sd->db, &sd->s.tables[pi], f->ncols, f->ref_cols, KEYS_MAX, &parent, sd->err, sd->errlen) != 0) {
             keyset_free(&child);
             return pi < 0 ? 0 : -1;
         }
         strbuf q = { 0 };
         sb_add(&q, "UPDATE ");
-        dl_table(&q, sd->dialect, sd->dialect == DL_SQLITE ? NULL : t->schema, t->name);
+        rp_table(&q, sd->dialect, t);
         sb_add(&q, " SET ");
         for (int j = 0; j < f->ncols; j++) {
             sb_add(&q, j ? ", " : "");
@@ -670,7 +337,7 @@ static int fill_deferred(seeder *sd, int ti)
 
 /* ---- the plan, printed -------------------------------------------------------- */
 
-static void print_plan(seeder *sd, int ti, const tplan *p, FILE *out)
+static void print_plan(seeder *sd, int ti, const rowplan *p, FILE *out)
 {
     const sc_table *t = p->t;
     fprintf(out, "%s%s%s: %" PRId64 " rows\n", t->schema && sd->dialect != DL_SQLITE ? t->schema : "",
@@ -813,8 +480,9 @@ static int seed_schema(seeder *sd)
     rc = 0;
     for (int j = 0; j < count && rc == 0; j++) {
         int ti = order[j];
-        tplan p;
-        rc = plan_table(sd, ti, &p);
+        rowplan p;
+        rc = rowplan_init(&p, &sd->db, &sd->s, ti, sd->rows[ti], sd->before[ti], sd->deferred[ti], !sd->cfg->dry_run,
+                          sd->err, sd->errlen);
         if (rc == 0 && sd->cfg->dry_run) {
             print_plan(sd, ti, &p, plan_out);
         } else if (rc == 0) {
@@ -822,12 +490,12 @@ static int seed_schema(seeder *sd)
             rng_seed(&r, sd->cfg->seed_used ^ name_hash(p.t->name), 0);   /* streams are jumps: one seed per table instead */
             int64_t before = sd->done;
             sd->total -= sd->rows[ti] - p.rows;   /* capped by parent combinations */
-            rc = sd->d->copy_begin && p.nw > 0 ? load_copy(sd, ti, &p, &r) : load_insert(sd, ti, &p, &r);
+            rc = sd->d->copy_begin && p.nw > 0 ? load_copy(sd, &p, &r) : load_insert(sd, &p, &r);
             sd->done = before + (rc == 0 ? p.rows : 0);
             if (rc == 0)
                 progress(sd, p.t->name, p.rows, p.rows, true);
         }
-        tplan_free(&p);
+        rowplan_free(&p);
     }
     for (int j = 0; j < count && rc == 0 && !sd->cfg->dry_run; j++)
         rc = fill_deferred(sd, order[j]);
@@ -857,6 +525,7 @@ int surge_seed(surge_seed_config *cfg, char *err, size_t errlen)
     cfg->seed_used = cfg->has_seed ? cfg->seed : ((uint64_t)time(NULL) * 2654435761u) ^ (uint64_t)clock();
     sd.dialect = dl_kind_of(sd.d->dialect);
     sd.c = sd.d->connect(cfg->target, err, errlen);
+    sd.db = (rp_db){ .d = sd.d, .c = sd.c, .dialect = sd.dialect };
     if (!sd.c)
         return sd.d->local ? SURGE_EINPUT : SURGE_ERUNTIME;
     int rc;
@@ -886,6 +555,11 @@ int surge_seed(surge_seed_config *cfg, char *err, size_t errlen)
     }
     if (sd.d->close)
         sd.d->close(sd.c);
+    if (rc != 0 && strncmp(err, "seed", 4) != 0) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "seed: %s", why);
+    }
     cfg->rows_written = sd.done;
     cfg->seconds = now_s() - sd.t0;
     if (rc != 0 && strstr(err, cfg->target) && strcmp(masked, cfg->target))
