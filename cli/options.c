@@ -63,6 +63,7 @@ static int set_target(cli_run *r, const char *o, const char *a) { (void)o; r->cf
 static int set_workload(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.workload = a; return 0; }
 static int set_pattern(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.pattern = a; return 0; }
 static int set_mix(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.mix = a; return 0; }
+static int set_tables(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.tables = a; return 0; }
 static int set_fresh(cli_run *r, const char *o, const char *a) { (void)o, (void)a; r->cfg.fresh = true; return 0; }
 static int set_help(cli_run *r, const char *o, const char *a) { (void)o, (void)a; r->help = true; return 0; }
 static int set_threads(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 1024, &r->cfg.threads); }
@@ -164,7 +165,8 @@ static int set_out(cli_run *r, const char *o, const char *a)
 
 static const option_def run_options[] = {
     { "target",       'T', "URL",      "sqlite:PATH (default sqlite:surge.db), postgres://, mysql://, mariadb://, null:", set_target },
-    { "workload",     'w', "NAME",     "workload: ecommerce (default), noop", set_workload },
+    { "workload",     'w', "NAME",     "workload: ecommerce (default), crud (any schema), noop", set_workload },
+    { "tables",       0,   "A,B",      "crud: only these tables (others are read, as parents)", set_tables },
     { "pattern",      'p', "EXPR",     "rate pattern, open loop (see docs/patterns.md); without it: closed loop", set_pattern },
     { "rate",         'r', "EXPR",     "same as --pattern", set_pattern },
     { "arrivals",     0,   "KIND",     "even (default) or poisson arrivals in open loop", set_arrivals },

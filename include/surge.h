@@ -60,6 +60,7 @@ typedef struct surge_config {
     const char *workload;      /* default "ecommerce"; see surge_workload_names() */
     const char *pattern;       /* rate pattern expression; NULL = closed loop */
     const char *mix;           /* "op=weight,op=weight" overriding the workload's weights; NULL */
+    const char *tables;        /* "a,b": the tables a schema-driven workload (crud) may touch; NULL all */
     surge_arrivals arrivals;
     int threads;               /* worker threads; 0 = number of cores */
     int connections;           /* total connections; 0 = one per thread (drivers may cap it) */

@@ -159,7 +159,7 @@ enum stop_reason { STOP_NONE = 0, STOP_DURATION, STOP_PATTERN, STOP_TRANSACTIONS
 
 struct surge_gen {
     surge_config cfg;           /* strings below are owned copies */
-    char *target, *workload_name, *pattern_text, *mix_text;
+    char *target, *workload_name, *pattern_text, *mix_text, *tables_text;
     char target_masked[512];
     const drv_ops *drv;
     const wl_def *wl;

@@ -136,6 +136,8 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
     g->workload_name = dup_or_null(cfg->workload ? cfg->workload : "ecommerce");
     g->pattern_text = dup_or_null(cfg->pattern);
     g->mix_text = dup_or_null(cfg->mix);
+    g->tables_text = dup_or_null(cfg->tables);
+    g->cfg.tables = g->tables_text;
     g->cfg.target = g->target;
     g->cfg.workload = g->workload_name;
     g->cfg.pattern = g->pattern_text;
@@ -165,7 +167,7 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
         goto bad;
     }
     int nstmts;
-    if (!g->wl->statements(g->drv->dialect, &nstmts)) {
+    if (!g->wl->statements(g->drv->dialect, NULL, &nstmts)) {
         fail(err, errlen, "workload %s has no SQL for %s targets", g->wl->name, g->drv->name);
         goto bad;
     }
@@ -238,7 +240,7 @@ static int setup_target(surge_gen *g, char *err, size_t errlen)
     drv_conn *c = g->drv->connect(g->target, err, errlen);
     if (!c)
         return g->drv->local ? SURGE_EINPUT : SURGE_ERUNTIME;
-    wl_setup o = { .scale = g->cfg.scale, .fresh = g->cfg.fresh, .seed = g->seed };
+    wl_setup o = { .scale = g->cfg.scale, .fresh = g->cfg.fresh, .seed = g->seed, .tables = g->cfg.tables };
     int rc = g->wl->setup(g->drv, c, &o, &g->wl_shared, err, errlen);
     g->drv->close(c);
     return rc == 0 ? 0 : SURGE_ERUNTIME;
@@ -395,8 +397,11 @@ void surge_gen_free(surge_gen *g)
     }
     for (int i = 0; g->workers && i < g->nworkers; i++) {
         worker *w = &g->workers[i];
-        for (int s = 0; w->slots && s < w->nslots; s++)
+        for (int s = 0; w->slots && s < w->nslots; s++) {
+            if (w->slots[s].state_buf && g->wl->state_free)
+                g->wl->state_free(w->slots[s].state_buf);
             free(w->slots[s].state_buf);
+        }
         free(w->slots);
         free(w->stats.ops);
         if (w->epfd > 0)
@@ -413,6 +418,7 @@ void surge_gen_free(surge_gen *g)
     free(g->workload_name);
     free(g->pattern_text);
     free(g->mix_text);
+    free(g->tables_text);
     pthread_cond_destroy(&g->wake);
     pthread_cond_destroy(&g->done_cond);
     pthread_mutex_destroy(&g->lock);

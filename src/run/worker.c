@@ -76,7 +76,7 @@ static int slot_connect(loop *l, slot *sl, char *err, size_t errlen)
 {
     struct surge_gen *g = l->g;
     int n;
-    const char *const *sql = g->wl->statements(g->drv->dialect, &n);
+    const char *const *sql = g->wl->statements(g->drv->dialect, g->wl_shared, &n);
     sl->dc = g->drv->connect(g->target, err, errlen);
     if (!sl->dc)
         return -1;

@@ -57,8 +57,9 @@ typedef struct ec_state {
     char name[64], email[160], ts[32];
 } ec_state;
 
-static const char *const *ec_statements(const char *dialect, int *n)
+static const char *const *ec_statements(const char *dialect, const void *shared, int *n)
 {
+    (void)shared;
     const ec_sql *sql = ec_sql_for(dialect);
     *n = S_COUNT;
     return sql ? sql->stmts : NULL;

@@ -10,8 +10,9 @@ static const wl_opdef noop_ops[] = {
 
 static const char *const noop_sql[] = { "SELECT 1" };
 
-static const char *const *noop_statements(const char *dialect, int *n)
+static const char *const *noop_statements(const char *dialect, const void *shared, int *n)
 {
+    (void)shared;
     (void)dialect;
     *n = 1;
     return noop_sql;

@@ -15,18 +15,19 @@ void keyset_free(keyset *k)
         if (k->v[i].type == DRV_TEXT)
             free((char *)k->v[i].v.text.s);
     free(k->v);
+    free(k->is_int);
     *k = (keyset){ 0 };
 }
 
-/* A catalog's text as a value: whole numbers as integers (so SQLite
- * compares them as the parent stored them), the rest as text. */
-static drv_value text_to_value(const char *s)
+/* A catalog's text as a value: an integer column's whole numbers as
+ * integers, the rest as text. */
+static drv_value text_to_value(const char *s, bool is_int)
 {
     if (!s)
         return drv_null();
     char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*s && !*end && (s[0] != '0' || !s[1]) && !(s[0] == '-' && s[1] == '0'))
+    long long v = is_int ? strtoll(s, &end, 10) : 0;
+    if (is_int && *s && !*end)
         return drv_int(v);
     char *copy = strdup(s);
     return copy ? drv_text(copy, (int)strlen(copy)) : drv_null();
@@ -44,7 +45,7 @@ static int on_key_row(void *user, int ncols, const char *const *vals)
         k->cap = cap;
     }
     for (int i = 0; i < k->ncols; i++)
-        k->v[k->n * k->ncols + i] = text_to_value(i < ncols ? vals[i] : NULL);
+        k->v[k->n * k->ncols + i] = text_to_value(i < ncols ? vals[i] : NULL, k->is_int[i]);
     k->n++;
     return 0;
 }
@@ -75,7 +76,21 @@ int keyset_read(const rp_db *db, const sc_table *t, int ncols, char *const *cols
     }
     dl_limit(&q, db->dialect, (long)limit);
     *out = (keyset){ .ncols = ncols };
-    int rc = q.oom ? -1 : db->d->query(db->c, q.p, 0, NULL, on_key_row, out, err, errlen);
+    /* Integers go back as integers (SQLite compares by storage class), text
+     * as text even when it looks like a number ('42' in a char column:
+     * MySQL would compare every row's value as a number). */
+    out->is_int = calloc((size_t)ncols + 1, sizeof *out->is_int);
+    for (int i = 0; out->is_int && i < ncols; i++) {
+        int ci = rp_col_index(t, cols[i]);
+        cg_col probe;
+        if (ci < 0)
+            continue;
+        cg_plan(&probe, t, ci, false, db->dialect);
+        const sc_column *c = &t->cols[ci];
+        out->is_int[i] = probe.kind == CG_INT || (c->identity && probe.kind == CG_SKIP);
+        cg_free(&probe);
+    }
+    int rc = q.oom || !out->is_int ? -1 : db->d->query(db->c, q.p, 0, NULL, on_key_row, out, err, errlen);
     sb_free(&q);
     if (rc != 0)
         keyset_free(out);
@@ -247,8 +262,17 @@ int rowplan_init(rowplan *p, const rp_db *db, const sc_schema *s, int ti, int64_
                 next = strtoll(max, NULL, 10) - g.lo + 1;
             } else if (max && (g.kind == CG_FLOAT || g.kind == CG_DECIMAL)) {
                 next = (int64_t)(strtod(max, NULL) - g.dlo) + 1;
+            } else if (max && g.kind == CG_EMAIL) {
+                /* Emails sort by name, not by number: the largest says
+                 * nothing. Start in a block of 2^32 numbers of its own,
+                 * picked from what the table holds (same contents, same
+                 * block), far from blocks earlier runs used. */
+                uint64_t h = 1469598103934665603ull ^ (uint64_t)before;
+                for (const char *c = max; *c; c++)
+                    h = (h ^ (unsigned char)*c) * 1099511628211ull;
+                next = (int64_t)(((h >> 20) & 0x3FFFFFFFull) + 1) << 32;
             } else if (max) {
-                int64_t v = cg_unique_number(&g, max);
+                int64_t v = cg_unique_number(&g, max);   /* codes are fixed width: the largest sorts last */
                 if (v + 1 > next)
                     next = v + 1;
             }

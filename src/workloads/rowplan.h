@@ -30,6 +30,7 @@ typedef struct keyset {
     int ncols;
     int64_t n, cap;
     drv_value *v;               /* n * ncols; text owned */
+    bool *is_int;               /* per column: read back as an integer */
 } keyset;
 
 #define KEYS_MAX 1000000        /* most tuples read */

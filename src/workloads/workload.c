@@ -9,8 +9,9 @@
 
 extern const wl_def wl_ecommerce;
 extern const wl_def wl_noop;
+extern const wl_def wl_crud;
 
-static const wl_def *const workloads[] = { &wl_ecommerce, &wl_noop, NULL };
+static const wl_def *const workloads[] = { &wl_ecommerce, &wl_crud, &wl_noop, NULL };
 
 const wl_def *const *wl_all(void)
 {

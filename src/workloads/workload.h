@@ -42,6 +42,7 @@ typedef struct wl_setup {
     int scale;              /* seed size factor, >= 1 */
     int fresh;              /* drop the workload's tables first */
     uint64_t seed;
+    const char *tables;     /* "a,b": the tables a schema-driven workload may touch; NULL all */
 } wl_setup;
 
 typedef struct wl_def {
@@ -51,8 +52,11 @@ typedef struct wl_def {
     const wl_opdef *ops;
 
     /* Statement texts for a dialect ("sqlite", "none" ...), in the order the
-     * op code refers to them; NULL when the dialect is not supported. */
-    const char *const *(*statements)(const char *dialect, int *nstmts);
+     * op code refers to them; NULL when the dialect is not supported.
+     * `shared` is what setup built (NULL before it, e.g. for `surge
+     * workloads`): a workload whose statements come from the schema it
+     * found (crud) returns none until then. */
+    const char *const *(*statements)(const char *dialect, const void *shared, int *nstmts);
 
     /* Once, before the workers start, on one connection: create the schema
      * and seed it when empty (or when fresh), and build the shared state
@@ -61,7 +65,8 @@ typedef struct wl_def {
                  char *err, size_t errlen);
     void (*shared_free)(void *shared);
 
-    size_t state_size;      /* bytes of per-connection operation state */
+    size_t state_size;      /* bytes of per-connection operation state (zeroed) */
+    void (*state_free)(void *state);   /* what the state holds, when it goes; may be NULL */
 
     /* Fill the first call of operation `op` (an index into ops). */
     void (*begin)(void *state, int op, wl_env *env, drv_call *call);
