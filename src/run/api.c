@@ -67,6 +67,10 @@ int surge_workload_describe(const char *name, FILE *out)
         const char *const *sql = w->statements(dialects[d], NULL, &n);
         if (!sql)
             continue;
+        if (n == 0) {   /* written from the schema the target has */
+            fprintf(out, "\nstatements: written at start from the target's schema (see surge inspect URL)\n");
+            break;
+        }
         fprintf(out, "\nstatements (%s):\n", dialects[d]);
         for (int i = 0; i < n; i++)
             fprintf(out, "  %s;\n", sql[i]);
