@@ -342,6 +342,13 @@ static drv_conn *pg_connect(const char *url, char *err, size_t errlen)
 
 static int pg_prepare(drv_conn *c, int nstmts, const char *const *sql, char *err, size_t errlen)
 {
+    /* A second set replaces the first (seeding prepares per table): the
+     * server still holds the old names. */
+    for (int i = 0; i < c->nstmts; i++) {
+        char q[40];
+        snprintf(q, sizeof q, "DEALLOCATE %s", c->names[i]);
+        PQclear(PQexec(c->pg, q));
+    }
     free(c->names);
     c->nstmts = 0;
     c->names = calloc((size_t)(nstmts > 0 ? nstmts : 1), sizeof *c->names);

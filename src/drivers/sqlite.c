@@ -32,15 +32,23 @@ static const char *sqlite_path(const char *url)
     return url + 7;   /* "sqlite:" */
 }
 
+/* The prepared statements go: at close, and when another set replaces them. */
+static void free_stmts(drv_conn *c)
+{
+    for (int i = 0; i < c->nstmts; i++)
+        sqlite3_finalize(c->stmts[i]);
+    free(c->stmts);
+    c->stmts = NULL;
+    c->nstmts = 0;
+}
+
 static void sqlite_close(drv_conn *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < c->nstmts; i++)
-        sqlite3_finalize(c->stmts[i]);
+    free_stmts(c);
     for (int i = 0; i < TX_COUNT; i++)
         sqlite3_finalize(c->tx[i]);
-    free(c->stmts);
     sqlite3_close(c->db);
     free(c);
 }
@@ -89,7 +97,8 @@ static drv_conn *sqlite_connect(const char *url, char *err, size_t errlen)
 
 static int sqlite_prepare(drv_conn *c, int nstmts, const char *const *sql, char *err, size_t errlen)
 {
-    c->stmts = calloc((size_t)nstmts, sizeof *c->stmts);
+    free_stmts(c);
+    c->stmts = calloc((size_t)(nstmts > 0 ? nstmts : 1), sizeof *c->stmts);
     if (!c->stmts) {
         snprintf(err, errlen, "sqlite: out of memory");
         return -1;
