@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/epoll.h>
 
 extern const drv_ops sqlite_driver;
@@ -55,4 +56,22 @@ drv_errclass drv_run(const drv_ops *d, drv_conn *c, const drv_call *call, drv_re
         st = d->resume(c, reply);
     }
     return reply->err;
+}
+
+const char *drv_local_path(const drv_ops *d, const char *url)
+{
+    if (!d->local)
+        return NULL;
+    for (const char *const *s = d->schemes; *s; s++)
+        if (strncmp(url, *s, strlen(*s)) == 0) {
+            const char *p = url + strlen(*s);
+            return strncmp(p, "//", 2) == 0 ? p + 2 : p;
+        }
+    return NULL;
+}
+
+bool drv_local_missing(const drv_ops *d, const char *url)
+{
+    const char *path = drv_local_path(d, url);
+    return path && *path && strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0;
 }

@@ -130,6 +130,12 @@ typedef struct drv_ops {
     void (*close)(drv_conn *c);   /* NULL is a no-op */
 } drv_ops;
 
+/* A local target's file: what follows its scheme (and a "//"); NULL when
+ * the driver is not local. drv_local_missing: that file does not exist
+ * (":memory:" always does), so opening it would create an empty one. */
+const char *drv_local_path(const drv_ops *d, const char *url);
+bool drv_local_missing(const drv_ops *d, const char *url);
+
 /* The driver that answers to this URL, or NULL. */
 const drv_ops *drv_find(const char *url);
 

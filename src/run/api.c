@@ -100,18 +100,6 @@ static void mask_in_message(const char *url, const char *masked, char *err, size
     snprintf(at, errlen - (size_t)(at - err), "%s%s", masked, rest);
 }
 
-/* The file a local target names: what follows its scheme (and a "//").
- * Inspecting reads; opening a file that is not there would create an
- * empty database and report it, hiding the typo. */
-static const char *local_path(const drv_ops *d, const char *url)
-{
-    for (const char *const *s = d->schemes; *s; s++)
-        if (strncmp(url, *s, strlen(*s)) == 0) {
-            const char *p = url + strlen(*s);
-            return strncmp(p, "//", 2) == 0 ? p + 2 : p;
-        }
-    return NULL;
-}
 
 int surge_inspect(const char *url, bool json, FILE *out, char *err, size_t errlen)
 {
@@ -126,8 +114,10 @@ int surge_inspect(const char *url, bool json, FILE *out, char *err, size_t errle
         snprintf(err, errlen, "inspect: %s targets have no catalog to read", d->name);
         return SURGE_EINPUT;
     }
-    const char *path = d->local ? local_path(d, url) : NULL;
-    if (path && *path && strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0) {
+    /* Inspecting reads; opening a file that is not there would create an
+     * empty database and report it, hiding the typo. */
+    if (drv_local_missing(d, url)) {
+        const char *path = drv_local_path(d, url);
         snprintf(err, errlen, "inspect: no database file '%s' (inspect reads an existing database)", path);
         return SURGE_EINPUT;
     }

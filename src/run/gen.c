@@ -243,7 +243,7 @@ static int setup_target(surge_gen *g, char *err, size_t errlen)
     wl_setup o = { .scale = g->cfg.scale, .fresh = g->cfg.fresh, .seed = g->seed, .tables = g->cfg.tables };
     int rc = g->wl->setup(g->drv, c, &o, &g->wl_shared, err, errlen);
     g->drv->close(c);
-    return rc == 0 ? 0 : SURGE_ERUNTIME;
+    return rc == 0 ? 0 : rc == -2 ? SURGE_EINPUT : SURGE_ERUNTIME;
 }
 
 void *cache_calloc(size_t n, size_t size)

@@ -67,6 +67,7 @@ typedef struct crud_shared {
     int *with_pk, nwith_pk;       /* tables with a key and keys to use */
     int *updatable, nupdatable;
     int *leaf, nleaf;             /* with keys, no foreign key points at them */
+    bool *chosen;                 /* per schema table: named by --tables */
 } crud_shared;
 
 /* ---- statements ----------------------------------------------------------- */
@@ -191,17 +192,6 @@ static int write_statements(crud_shared *sh, crud_table *ct, dl_kind k)
 
 /* ---- setup ------------------------------------------------------------------- */
 
-static bool in_list(const char *list, const char *name)
-{
-    for (const char *p = list; p && *p;) {
-        size_t len = strcspn(p, ",");
-        if (strlen(name) == len && !strncmp(p, name, len))
-            return true;
-        p += len + (p[len] == ',');
-    }
-    return false;
-}
-
 static bool column_in_key(const sc_table *t, const char *name)
 {
     for (int j = 0; j < t->pk.ncols; j++)
@@ -282,7 +272,7 @@ static void crud_shared_free(void *p)
         free(sh->sql[i]);
     free(sh->sql);
     free(sh->tables);
-    free(sh->with_pk), free(sh->updatable), free(sh->leaf);
+    free(sh->with_pk), free(sh->updatable), free(sh->leaf), free(sh->chosen);
     schema_free(&sh->s);
     free(sh);
 }
@@ -296,16 +286,18 @@ static int crud_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **s
     rp_db db = { .d = d, .c = c, .dialect = dl_kind_of(d->dialect) };
     if (schema_read(d, c, &sh->s, err, errlen) != 0)
         return -1;
+    int n = sh->s.ntables;
+    bool *chosen = sh->chosen = calloc((size_t)n + 1, sizeof *chosen);
+    if (!chosen)
+        return snprintf(err, errlen, "out of memory"), -1;
     for (const char *p = o->tables; p && *p;) {
         size_t len = strcspn(p, ",");
-        bool found = false;
-        for (int i = 0; i < sh->s.ntables && !found; i++)
-            found = strlen(sh->s.tables[i].name) == len && !strncmp(sh->s.tables[i].name, p, len);
-        if (!found)
-            return snprintf(err, errlen, "crud: --tables: no table '%.*s' in the database", (int)len, p), -1;
+        int i = schema_find(&sh->s, p, len);
+        if (i < 0)
+            return snprintf(err, errlen, "crud: --tables: no table '%.*s' in the database", (int)len, p), -2;
+        chosen[i] = true;
         p += len + (p[len] == ',');
     }
-    int n = sh->s.ntables;
     sh->tables = calloc((size_t)n + 1, sizeof *sh->tables);
     sh->with_pk = calloc((size_t)n + 1, sizeof *sh->with_pk);
     sh->updatable = calloc((size_t)n + 1, sizeof *sh->updatable);
@@ -313,7 +305,7 @@ static int crud_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **s
     if (!sh->tables || !sh->with_pk || !sh->updatable || !sh->leaf)
         return snprintf(err, errlen, "out of memory"), -1;
     for (int i = 0; i < n; i++) {
-        if (o->tables && !in_list(o->tables, sh->s.tables[i].name))
+        if (o->tables && !chosen[i])
             continue;
         crud_table *ct = &sh->tables[sh->ntables++];
         char why[1024];

@@ -454,3 +454,19 @@ int schema_print_json(const sc_schema *s, FILE *out)
     jsonw_end(&w);
     return jsonw_finish(&w);
 }
+
+int schema_find(const sc_schema *s, const char *name, size_t len)
+{
+    for (int i = 0; i < s->ntables; i++)
+        if (strlen(s->tables[i].name) == len && !strncmp(s->tables[i].name, name, len))
+            return i;
+    /* schema.table */
+    for (int i = 0; i < s->ntables; i++) {
+        const sc_table *t = &s->tables[i];
+        size_t sl = t->schema ? strlen(t->schema) : 0;
+        if (sl && len == sl + 1 + strlen(t->name) && !strncmp(name, t->schema, sl) && name[sl] == '.' &&
+            !strncmp(name + sl + 1, t->name, len - sl - 1))
+            return i;
+    }
+    return -1;
+}

@@ -86,6 +86,9 @@ void schema_free(sc_schema *s);
 
 const sc_table  *schema_table(const sc_schema *s, const char *schema, const char *name);  /* schema NULL: any */
 const sc_column *schema_column(const sc_table *t, const char *name);
+/* The index of the table a user named (len bytes of name): "orders", or
+ * "schema.orders" where the bare name is ambiguous; -1 none. */
+int schema_find(const sc_schema *s, const char *name, size_t len);
 
 /* For people: one block per table (columns with type, nullability,
  * default, identity/generated; keys; foreign keys; checks; rows). */

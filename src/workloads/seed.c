@@ -372,22 +372,6 @@ void surge_seed_config_init(surge_seed_config *cfg)
     *cfg = (surge_seed_config){ .rows = DEFAULT_ROWS, .scale = 1 };
 }
 
-static int find_table(const sc_schema *s, const char *name, size_t len)
-{
-    for (int i = 0; i < s->ntables; i++)
-        if (strlen(s->tables[i].name) == len && !strncmp(s->tables[i].name, name, len))
-            return i;
-    /* schema.table */
-    for (int i = 0; i < s->ntables; i++) {
-        const sc_table *t = &s->tables[i];
-        size_t sl = t->schema ? strlen(t->schema) : 0;
-        if (sl && len == sl + 1 + strlen(t->name) && !strncmp(name, t->schema, sl) && name[sl] == '.' &&
-            !strncmp(name + sl + 1, t->name, len - sl - 1))
-            return i;
-    }
-    return -1;
-}
-
 /* Which tables, how many rows each: --tables, --rows, --table name=N. */
 static int choose_rows(seeder *sd)
 {
@@ -401,7 +385,7 @@ static int choose_rows(seeder *sd)
         sd->rows[i] = cfg->tables ? 0 : cfg->rows;
     for (const char *p = cfg->tables; p && *p;) {
         size_t len = strcspn(p, ",");
-        int i = find_table(&sd->s, p, len);
+        int i = schema_find(&sd->s, p, len);
         if (i < 0) {
             snprintf(sd->err, sd->errlen, "seed: --tables: no table '%.*s' in the database", (int)len, p);
             return -2;
@@ -417,7 +401,7 @@ static int choose_rows(seeder *sd)
             snprintf(sd->err, sd->errlen, "seed: --table '%s': expected NAME=ROWS, e.g. orders=10000", *tr);
             return -2;
         }
-        int i = find_table(&sd->s, *tr, (size_t)(eq - *tr));
+        int i = schema_find(&sd->s, *tr, (size_t)(eq - *tr));
         if (i < 0) {
             snprintf(sd->err, sd->errlen, "seed: --table: no table '%.*s' in the database", (int)(eq - *tr), *tr);
             return -2;
@@ -520,6 +504,11 @@ int surge_seed(surge_seed_config *cfg, char *err, size_t errlen)
     const wl_def *w = NULL;
     if (cfg->workload && !(w = wl_find(cfg->workload))) {
         snprintf(err, errlen, "seed: unknown workload '%s' (see surge workloads)", cfg->workload);
+        return SURGE_EINPUT;
+    }
+    if (!w && drv_local_missing(sd.d, cfg->target)) {   /* opening it would create it, empty */
+        snprintf(err, errlen, "seed: no database file '%s' (create its tables first, or name a built-in workload with --workload)",
+                 drv_local_path(sd.d, cfg->target));
         return SURGE_EINPUT;
     }
     cfg->seed_used = cfg->has_seed ? cfg->seed : ((uint64_t)time(NULL) * 2654435761u) ^ (uint64_t)clock();

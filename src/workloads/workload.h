@@ -60,7 +60,8 @@ typedef struct wl_def {
 
     /* Once, before the workers start, on one connection: create the schema
      * and seed it when empty (or when fresh), and build the shared state
-     * (*shared, freed with shared_free). -1 with a message on failure. */
+     * (*shared, freed with shared_free). -1 with a message on failure;
+     * -2 when the user asked for something the target lacks (bad input). */
     int (*setup)(const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared,
                  char *err, size_t errlen);
     void (*shared_free)(void *shared);
