@@ -1,11 +1,20 @@
 #!/bin/sh
 # Install what surge needs to build and test, on Debian 12, skipping what is
 # already there. Uses sudo when not root. Safe to run again and again.
+#
+#   scripts/deps.sh          build and test (make run, make test)
+#   scripts/deps.sh bench    what the server benchmarks add (bench/run.sh runs it):
+#                            sysbench and the mariadb client; the servers and
+#                            pgbench (package postgresql-15) come from tests/servers.sh
 set -eu
 
 # build: compiler, cmake, pkg-config; libraries: sqlite, libpq, libmariadb, FreeTDS; tests: python3, the
 # sqlite3 shell, clang + its sanitizer and libFuzzer runtimes.
-PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libmariadb-dev freetds-dev python3 clang libclang-rt-dev"
+case "${1:-}" in
+    "")    PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libmariadb-dev freetds-dev python3 clang libclang-rt-dev" ;;
+    bench) PACKAGES="python3 sysbench mariadb-client-core" ;;
+    *)     echo "usage: $0 [bench]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PACKAGES; do

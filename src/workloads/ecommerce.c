@@ -385,7 +385,7 @@ static int seed_rows(const drv_ops *d, drv_conn *c, const wl_setup *o, double no
 {
     rng_t r;
     rng_seed(&r, o->seed ^ 0x5eed5eed5eed5eedull, 0);   /* apart from the workers' streams */
-    drv_call call;
+    drv_call call = { 0 };
     drv_reply rep;
     ec_state s;
     call0(&call, DRV_STMT_BEGIN);
@@ -452,7 +452,7 @@ static int ec_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **sha
         snprintf(err, errlen, "ecommerce: %s (is this database's 'customers' table from another program?)", msg);
         return -1;
     }
-    drv_call call;
+    drv_call call = { 0 };
     drv_reply rep;
     call0(&call, S_COUNT_CUSTOMERS);
     if (run(d, c, &call, &rep, err, errlen))
