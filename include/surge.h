@@ -144,6 +144,8 @@ struct surge_result {
     double late_after_s;
     uint64_t retries;             /* operations run again after a retryable error (--max-tries) */
     uint64_t warmup_dropped;      /* warmup operations never started because the measured part began */
+    uint64_t unsent;              /* open loop: measured operations due before the end, never started
+                                     (every connection busy: the target fell behind) */
     uint64_t warmup_ok;           /* warm-up operations that succeeded (they changed the data too) */
     double throughput;            /* ops_ok / duration_s */
     double target_rate;           /* the pattern's current rate (live) or average rate (at the end) */

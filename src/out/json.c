@@ -114,6 +114,7 @@ static void write_outcome(jsonw *w, const surge_result *r)
     count(w, "failed", r->ops_failed);
     count(w, "late", r->late);
     count(w, "warmup_dropped", r->warmup_dropped);
+    count(w, "unsent", r->unsent);
     count(w, "warmup_ok", r->warmup_ok);
     count(w, "retries", r->retries);
     jsonw_end(w);

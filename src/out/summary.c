@@ -111,6 +111,9 @@ static void print_totals(const surge_result *r, FILE *out)
     if (r->retries)
         kv(out, "retries", "%s operations run again after a deadlock or serialization failure",
            fmt_count(r->retries, e, sizeof e));
+    if (r->unsent)
+        kv(out, "unsent", "%s operations were due before the end but never started: every connection was busy",
+           fmt_count(r->unsent, e, sizeof e));
     if (r->warmup_dropped)
         kv(out, "warmup", "%s warmup operations dropped when the measured part began",
            fmt_count(r->warmup_dropped, e, sizeof e));

@@ -89,6 +89,7 @@ typedef struct wstats {
     _Atomic uint64_t late;
     _Atomic uint64_t retries;   /* measured operations run again after a retryable error */
     _Atomic uint64_t warmup_dropped;
+    _Atomic uint64_t unsent;            /* open loop: due before the end, never started */
     pthread_mutex_t err_lock;
     errtab errors;
 } wstats;
@@ -99,7 +100,7 @@ typedef struct snapshot {
     uint64_t *ok, *failed, *warmup_ok;   /* [nops] */
     hist_t *lat, *svc;          /* [nops] */
     hist_t all_lat, all_svc, lag;
-    uint64_t late, retries, warmup_dropped;
+    uint64_t late, retries, warmup_dropped, unsent;
 } snapshot;
 
 snapshot *snapshot_new(int nops);

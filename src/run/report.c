@@ -238,6 +238,7 @@ static void fill_result(struct report *r, uint64_t end, const surge_sample *last
     res->late = s->late;
     res->retries = s->retries;
     res->warmup_dropped = s->warmup_dropped;
+    res->unsent = s->unsent;
     res->throughput = res->duration_s > 0 ? (double)res->ops_ok / res->duration_s : 0;
     latency_of(&s->all_lat, &res->latency_ms);
     latency_of(&s->all_svc, &res->service_ms);

@@ -188,7 +188,10 @@ def main():
         d = measured_run(label, tmp, db, ["--pattern", "constant(300, 3s)", "--out", f"csv:{csv_path}"], "open")
         if d:
             checks.eq(f"{label}: mode open", d.get("mode"), "open")
-            checks.near(f"{label}: ops.total 900 +- 1", d["ops"]["total"], 900, 1)
+            # Every scheduled operation either ran or is counted as unsent
+            # (due, never started: a loaded machine can fall behind).
+            checks.near(f"{label}: ops.total + ops.unsent 900 +- 1", d["ops"]["total"] + d["ops"]["unsent"], 900, 1)
+            checks.check(f"{label}: at most 5% unsent", d["ops"]["unsent"] <= 45, f"{d['ops']['unsent']}")
             checks.near(f"{label}: duration_s about 3", d["duration_s"], 3.0, 0.1)
             checks.near(f"{label}: throughput about 300/s", d["throughput"], 300, 10)
             check_history(checks, label, d)
@@ -216,12 +219,12 @@ def main():
                     checks.check(f"{label}: CSV times increase, one interval apart",
                                  all(0.9 <= b - a <= 1.1 for a, b in zip(csv_t, csv_t[1:])), f"{csv_t}")
                     checks.eq(f"{label}: CSV ok column = JSON history ok", csv_ok, [s["ok"] for s in h])
-                    checks.near(f"{label}: CSV ok sums to about 900", sum(csv_ok), 900, 1)
+                    checks.near(f"{label}: CSV ok sums to ops.ok", sum(csv_ok), d["ops"]["ok"], 1)
 
         label = "--warmup 1s, then constant(200, 2s)"
         d = measured_run(label, tmp, db, ["--warmup", "1s", "--pattern", "constant(200, 2s)"], "warm")
         if d:
-            checks.near(f"{label}: 400 measured operations", d["ops"]["total"], 400, 1)
+            checks.near(f"{label}: 400 measured operations (run or unsent)", d["ops"]["total"] + d["ops"]["unsent"], 400, 1)
             checks.near(f"{label}: about 200 warm-up operations succeeded", d["ops"]["warmup_ok"], 200, 20)
             checks.eq(f"{label}: warm-up ok = sum of by_op warmup_ok", d["ops"]["warmup_ok"],
                       sum(op["warmup_ok"] for op in d["by_op"].values()))
