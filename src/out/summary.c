@@ -112,7 +112,7 @@ static void print_totals(const surge_result *r, FILE *out)
         kv(out, "retries", "%s operations run again after a deadlock or serialization failure",
            fmt_count(r->retries, e, sizeof e));
     if (r->unsent)
-        kv(out, "unsent", "%s operations were due before the end but never started: every connection was busy",
+        kv(out, "unsent", "%s due before the end, never started (all connections busy)",
            fmt_count(r->unsent, e, sizeof e));
     if (r->warmup_dropped)
         kv(out, "warmup", "%s warmup operations dropped when the measured part began",
