@@ -24,6 +24,9 @@ static void seed_help(FILE *out)
             "  --rows N            rows to add to each table (default 1000)\n"
             "  --table NAME=N      rows for one table (repeatable; overrides --rows)\n"
             "  --tables A,B        only these tables (the others are read as parents)\n"
+            "  --column T.C=GEN    a column's generator by hand (repeatable): int:18..90, decimal:0..99,\n"
+            "                      choice:new|paid|shipped, text:40, code:8, name, email, phone, city,\n"
+            "                      country, address, url, date, timestamp, uuid, json, bool, null\n"
             "  --seed N            same seed, same schema, same starting rows: same data\n"
             "  --workload NAME     create a built-in workload's schema and seed it instead\n"
             "  --scale N           with --workload: data size factor (default 1)\n"
@@ -76,13 +79,13 @@ int cmd_seed(int argc, char **argv)
 {
     surge_seed_config cfg;
     surge_seed_config_init(&cfg);
-    const char *table_rows[MAX_TABLE_ROWS + 1] = { 0 };
-    int ntable = 0;
+    const char *table_rows[MAX_TABLE_ROWS + 1] = { 0 }, *columns[MAX_TABLE_ROWS + 1] = { 0 };
+    int ntable = 0, ncolumns = 0;
     bool quiet = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = !strcmp(a, "--rows") || !strcmp(a, "--table") || !strcmp(a, "--tables") || !strcmp(a, "--seed") ||
+        bool takes = !strcmp(a, "--rows") || !strcmp(a, "--table") || !strcmp(a, "--tables") || !strcmp(a, "--column") || !strcmp(a, "--seed") ||
                      !strcmp(a, "--workload") || !strcmp(a, "--scale");
         if (takes && !v)
             return cli_usage_error("seed: %s needs a value", a);
@@ -97,6 +100,10 @@ int cmd_seed(int argc, char **argv)
             if (ntable == MAX_TABLE_ROWS)
                 return cli_usage_error("seed: at most %d --table options", MAX_TABLE_ROWS);
             table_rows[ntable++] = v;
+        } else if (!strcmp(a, "--column")) {
+            if (ncolumns == MAX_TABLE_ROWS)
+                return cli_usage_error("seed: at most %d --column options", MAX_TABLE_ROWS);
+            columns[ncolumns++] = v;
         } else if (!strcmp(a, "--tables")) {
             cfg.tables = v;
         } else if (!strcmp(a, "--seed")) {
@@ -129,6 +136,7 @@ int cmd_seed(int argc, char **argv)
     if (!cfg.target)
         return cli_usage_error("seed: no target given (e.g. surge seed sqlite:app.db --rows 1000)");
     cfg.table_rows = ntable ? table_rows : NULL;
+    cfg.columns = ncolumns ? columns : NULL;
     bar b = { .tty = isatty(STDERR_FILENO) };
     if (!quiet && !cfg.dry_run) {
         cfg.on_progress = on_progress;

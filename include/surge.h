@@ -259,6 +259,7 @@ typedef struct surge_seed_config {
     int64_t rows;               /* rows to add to each table (default 1000) */
     const char *const *table_rows;   /* "name=N" overrides, NULL-terminated; NULL none */
     const char *tables;         /* "a,b": only these tables (others are only read, as parents) */
+    const char *const *columns; /* "TABLE.COLUMN=KIND[:ARG]" generators by hand, NULL-terminated; NULL none */
     uint64_t seed;
     bool has_seed;              /* else a seed is drawn and reported in seed_used */
     bool dry_run;               /* print the plan (order, rows, a generator per column) and write nothing */

@@ -36,6 +36,82 @@ static const char *const kind_names[] = {
 
 const char *cg_kind_name(cg_kind k) { return kind_names[k]; }
 
+int cg_override(cg_col *g, const char *spec, char *err, size_t errlen)
+{
+    size_t klen = strcspn(spec, ":");
+    const char *arg = spec[klen] == ':' ? spec + klen + 1 : NULL;
+    int kind = -1;
+    for (int k = CG_NULL; k <= CG_INET; k++)
+        if (strlen(kind_names[k]) == klen && !strncmp(spec, kind_names[k], klen))
+            kind = k;
+    if (kind < 0) {
+        snprintf(err, errlen, "unknown generator '%.*s' (expected int, float, decimal, text, name, email, phone, "
+                 "city, country, address, url, sku, code, choice, date, timestamp, time, uuid, json, bool or null)",
+                 (int)klen, spec);
+        return -1;
+    }
+    cg_free(g);
+    g->kind = (cg_kind)kind;
+    if (kind == CG_INT || kind == CG_FLOAT || kind == CG_DECIMAL) {
+        double lo, hi;
+        char *end;
+        if (arg) {
+            /* "5..6": strtod would read "5." as the low end, so split first. */
+            const char *dots = strstr(arg, "..");
+            char lo_text[64];
+            snprintf(lo_text, sizeof lo_text, "%.*s", dots ? (int)(dots - arg) : 0, arg);
+            lo = strtod(lo_text, &end);
+            bool lo_ok = dots && dots > arg && !*end;
+            if (!lo_ok || (hi = strtod(dots + 2, &end), *end || end == dots + 2) || hi < lo) {
+                snprintf(err, errlen, "generator '%s': expected %s:LO..HI, e.g. %s:1..100", spec, kind_names[kind],
+                         kind_names[kind]);
+                return -1;
+            }
+            g->lo = (int64_t)lo, g->hi = (int64_t)hi, g->dlo = lo, g->dhi = hi;
+        } else if (kind == CG_INT && g->hi <= g->lo) {
+            g->lo = 1, g->hi = 1000000;
+        } else if (kind != CG_INT && g->dhi <= g->dlo) {
+            g->dlo = 0, g->dhi = 1000;
+        }
+        if (kind == CG_DECIMAL && g->scale <= 0)
+            g->scale = 2;
+    } else if (kind == CG_CHOICE) {
+        if (!arg || !*arg) {
+            snprintf(err, errlen, "generator '%s': expected choice:a|b|c", spec);
+            return -1;
+        }
+        for (const char *p = arg;;) {
+            size_t n = strcspn(p, "|");
+            char **c = realloc(g->choices, sizeof *c * (size_t)(g->nchoices + 1));
+            char *v = c ? strndup(p, n) : NULL;
+            if (!v) {
+                if (c)
+                    g->choices = c;
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            g->choices = c;
+            g->choices[g->nchoices++] = v;
+            if ((int)n + 1 > g->buflen)
+                g->buflen = (int)n + 1;
+            if (!p[n])
+                break;
+            p += n + 1;
+        }
+    } else if (arg) {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (*end || n < 1 || n > 10000) {
+            snprintf(err, errlen, "generator '%s': expected %s:LENGTH (1..10000)", spec, kind_names[kind]);
+            return -1;
+        }
+        g->maxlen = (int)n;
+        if ((int)n + 1 > g->buflen)
+            g->buflen = (int)n + 1;
+    }
+    return 0;
+}
+
 static bool is_any(const char *s, const char *const *list)
 {
     for (; *list; list++)

@@ -59,6 +59,14 @@ void cg_free(cg_col *g);
  * into buf (g->buflen bytes), which the value points into. */
 drv_value cg_value(const cg_col *g, rng_t *r, uint64_t u, char *buf);
 
+/* Replace the plan by what a person asked for: "KIND" or "KIND:ARG" with
+ * KIND a name from cg_kind_name (int, float, decimal, text, name, email,
+ * phone, city, country, address, url, sku, code, choice, date, timestamp,
+ * time, uuid, json, bool, null) and ARG "LO..HI" for numbers, "a|b|c" for
+ * choice, a length for text and code. A unique column stays unique where
+ * the kind allows. 0, or -1 with a message. */
+int cg_override(cg_col *g, const char *spec, char *err, size_t errlen);
+
 /* The name of a kind, for `surge seed --dry-run` and messages. */
 const char *cg_kind_name(cg_kind k);
 

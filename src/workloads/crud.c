@@ -214,8 +214,8 @@ static int plan_crud_table(crud_shared *sh, const rp_db *db, int ti, crud_table 
     bool deferred[64] = { 0 };
     for (int k = 0; k < t->nfkeys && k < 64; k++)
         deferred[k] = seed_parent_index(&sh->s, t, &t->fkeys[k]) == ti;
-    int rc = rowplan_init(&ct->plan, db, &sh->s, ti, INT64_MAX / 4, t->rows > 0 ? t->rows : 0, deferred, true, err,
-                          errlen);
+    int rc = rowplan_init(&ct->plan, db, &sh->s, ti, INT64_MAX / 4, t->rows > 0 ? t->rows : 0, deferred, true, NULL,
+                          err, errlen);
     if (rc != 0)
         return rc;
     atomic_init(&ct->next, 0);

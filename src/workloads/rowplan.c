@@ -200,7 +200,7 @@ static void plan_key(const sc_table *t, const sc_key *key, bool *unique_col, int
 }
 
 int rowplan_init(rowplan *p, const rp_db *db, const sc_schema *s, int ti, int64_t rows, int64_t before,
-                 const bool *deferred, bool need_parents, char *err, size_t errlen)
+                 const bool *deferred, bool need_parents, const char *const *columns, char *err, size_t errlen)
 {
     const sc_table *t = &s->tables[ti];
     *p = (rowplan){ .t = t, .rows = rows, .start = before };
@@ -230,6 +230,16 @@ int rowplan_init(rowplan *p, const rp_db *db, const sc_schema *s, int ti, int64_
         int pos = 0, k = rp_fkey_of(t, ci, &pos);
         cg_col g;
         cg_plan(&g, t, ci, unique_col[ci], db->dialect);
+        for (const char *const *spec = columns; spec && *spec; spec++) {
+            int sti, sci;
+            const char *gen;
+            if (rp_column_spec(s, *spec, &sti, &sci, &gen, err, errlen) == 0 && sti == ti && sci == ci &&
+                cg_override(&g, gen, err, errlen) != 0) {
+                cg_free(&g);
+                free(unique_col);
+                return -2;
+            }
+        }
         if (g.kind == CG_SKIP && k < 0) {
             cg_free(&g);
             continue;
@@ -351,3 +361,32 @@ void rowplan_columns(strbuf *b, const rowplan *p, dl_kind k)
     }
 }
 
+
+int rp_column_spec(const sc_schema *s, const char *spec, int *table, int *column, const char **gen, char *err,
+                   size_t errlen)
+{
+    const char *eq = strchr(spec, '=');
+    const char *dot = NULL;
+    for (const char *p = spec; eq && p < eq; p++)
+        if (*p == '.')
+            dot = p;   /* the last dot before '=': table names may hold dots (schema.table) */
+    if (!eq || !dot || dot == spec || dot + 1 == eq) {
+        snprintf(err, errlen, "--column '%s': expected TABLE.COLUMN=GENERATOR, e.g. users.age=int:18..90", spec);
+        return -1;
+    }
+    int ti = schema_find(s, spec, (size_t)(dot - spec));
+    if (ti < 0) {
+        snprintf(err, errlen, "--column '%s': no table '%.*s' in the database", spec, (int)(dot - spec), spec);
+        return -1;
+    }
+    const sc_table *t = &s->tables[ti];
+    for (int ci = 0; ci < t->ncols; ci++)
+        if (strlen(t->cols[ci].name) == (size_t)(eq - dot - 1) && !strncmp(t->cols[ci].name, dot + 1, (size_t)(eq - dot - 1))) {
+            *table = ti;
+            *column = ci;
+            *gen = eq + 1;
+            return 0;
+        }
+    snprintf(err, errlen, "--column '%s': table %s has no column '%.*s'", spec, t->name, (int)(eq - dot - 1), dot + 1);
+    return -1;
+}

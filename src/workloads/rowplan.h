@@ -56,12 +56,20 @@ typedef struct rowplan {
 } rowplan;
 
 /* Plan table ti of s for `rows` more rows; `before` is how many it has.
+ * columns: "TABLE.COLUMN=KIND[:ARG]" generators chosen by hand (NULL-
+ * terminated, or NULL); those naming other tables are skipped.
  * deferred: per foreign key, or NULL for none. need_parents: a foreign
  * key whose parent is empty is an error unless nullable (false for a dry
  * run, which writes nothing). 0; -1 the server failed; -2 the schema
  * cannot be filled (message says why). */
 int  rowplan_init(rowplan *p, const rp_db *db, const sc_schema *s, int ti, int64_t rows, int64_t before,
-                  const bool *deferred, bool need_parents, char *err, size_t errlen);
+                  const bool *deferred, bool need_parents, const char *const *columns, char *err, size_t errlen);
+
+/* A generator asked for by name, "TABLE.COLUMN=KIND[:ARG]" (see
+ * cg_override): which table and column it names in s. 0, or -1 with a
+ * message (no such table or column, no '='). */
+int rp_column_spec(const sc_schema *s, const char *spec, int *table, int *column, const char **gen, char *err,
+                   size_t errlen);
 void rowplan_free(rowplan *p);
 
 /* Row i: p->nw values into vals, text into buf (p->rowbuf bytes). */

@@ -393,6 +393,22 @@ static int choose_rows(seeder *sd)
         sd->rows[i] = cfg->rows;
         p += len + (p[len] == ',');
     }
+    for (const char *const *c = cfg->columns; c && *c; c++) {   /* every hand-picked generator names a column */
+        int ti, ci;
+        const char *gen;
+        if (rp_column_spec(&sd->s, *c, &ti, &ci, &gen, sd->err, sd->errlen) != 0)
+            return -2;
+        cg_col probe;
+        cg_plan(&probe, &sd->s.tables[ti], ci, false, sd->dialect);
+        int bad = cg_override(&probe, gen, sd->err, sd->errlen);
+        cg_free(&probe);
+        if (bad) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", sd->err);
+            snprintf(sd->err, sd->errlen, "--column '%s': %s", *c, why);
+            return -2;
+        }
+    }
     for (const char *const *tr = cfg->table_rows; tr && *tr; tr++) {
         const char *eq = strrchr(*tr, '=');
         char *end = NULL;
@@ -466,7 +482,7 @@ static int seed_schema(seeder *sd)
         int ti = order[j];
         rowplan p;
         rc = rowplan_init(&p, &sd->db, &sd->s, ti, sd->rows[ti], sd->before[ti], sd->deferred[ti], !sd->cfg->dry_run,
-                          sd->err, sd->errlen);
+                          sd->cfg->columns, sd->err, sd->errlen);
         if (rc == 0 && sd->cfg->dry_run) {
             print_plan(sd, ti, &p, plan_out);
         } else if (rc == 0) {
