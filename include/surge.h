@@ -51,6 +51,21 @@ typedef enum surge_progress {
 
 typedef struct surge_result surge_result;
 
+/* Something that happened during a run, for people and programs. */
+typedef struct surge_event {
+    double t;                     /* seconds since the measured start (negative during warm-up) */
+    const char *wall;             /* UTC ISO-8601 with milliseconds */
+    const char *type;             /* "started", "paused", "resumed", "phase", "guardrail",
+                                     "threshold_failed", "error_burst", "stopped" */
+    const char *detail;           /* one line for people */
+    const char *json;             /* the whole event as one JSON object, no newline:
+                                     {"t":…,"wall":…,"type":…,"detail":…, more fields per type} */
+} surge_event;
+
+/* Called from the generator's threads (reporter, or the caller of pause /
+ * resume) as events happen; `e` is valid only during the call. */
+typedef void (*surge_event_fn)(const surge_event *e, void *user);
+
 /* Called by the reporter thread after every sample (and once at the end with
  * state SURGE_STATE_DONE). `live` is valid only during the call. */
 typedef void (*surge_sample_fn)(const surge_result *live, void *user);
@@ -78,7 +93,24 @@ typedef struct surge_config {
     int max_tries;             /* runs of an operation that fails with a deadlock or serialization
                                   error (rolled back), in all; default 1: no retry */
     surge_sample_fn on_sample;
-    void *user;
+    surge_event_fn on_event;
+    void *user;                /* passed to on_sample and on_event */
+
+    /* Guardrails: each checked at least every 100 ms; the first to trip
+     * stops the run cleanly (result.guardrail says which and why). 0 / NULL: none. */
+    double max_rate;           /* ops/s: caps the pattern wherever it asks for more */
+    uint64_t max_total;        /* operations started, measured or not */
+    double max_duration;       /* seconds since the start, warm-up included */
+    double max_error_rate;     /* fraction failed over the last second, 0..1 */
+    double max_latency_ms;     /* this percentile of latency over the last second ... */
+    double max_latency_pct;    /* ... (e.g. 99) may not exceed max_latency_ms */
+    uint64_t max_queue_depth;  /* for targets that report a depth */
+    const char *stop_file;     /* its existence stops the run */
+
+    /* Thresholds (docs/thresholds.md): "p99<100ms", "p95{op=insert}<50ms",
+     * "errors<0.1%", "rate>=95%", "ops>10000", "p95<500ms over 10s",
+     * "... abort" stops the run at the first failure. NULL-terminated; NULL none. */
+    const char *const *thresholds;
 } surge_config;
 
 void surge_config_init(surge_config *cfg);   /* every default above */
@@ -123,9 +155,23 @@ typedef struct surge_sample {
     int phase;                    /* pattern phase index, -1 closed loop */
 } surge_sample;
 
+typedef struct surge_threshold_result {
+    const char *expr;             /* as given */
+    bool ok;                      /* held (so far, while running) */
+    double value;                 /* the measured value it was judged on, in the expression's unit */
+    const char *detail;           /* "p99 = 143 ms over the run, limit 100 ms" */
+} surge_threshold_result;
+
 struct surge_result {
     surge_state state;
-    const char *stop_reason;      /* "duration", "pattern ended", "transactions", "signal", "stopped", "error" */
+    const char *stop_reason;      /* "duration", "pattern ended", "transactions", "signal", "stopped", "error",
+                                     "guardrail", "threshold" */
+    const char *guardrail;        /* the guardrail that stopped the run ("max-error-rate" ...) or NULL */
+    const char *stop_detail;      /* why, for people: "12.5% of operations failed in the last second (limit 5%)" */
+    bool paused;                  /* live: the run is paused now */
+    double paused_s;              /* time spent paused (not part of duration_s) */
+    int nthresholds;
+    const surge_threshold_result *thresholds;
     const char *error;            /* a fatal error that ended the run, or NULL */
 
     /* What ran (echoed for reports; the target's password is masked). */
@@ -186,6 +232,14 @@ int surge_gen_start(surge_gen *g, char *err, size_t errlen);
  * Async-signal-safe: may be called from a signal handler. */
 void surge_gen_stop(surge_gen *g);
 
+/* Pause: no new operations are scheduled, and the paused time does not
+ * count against the pattern (it resumes where it was). resume ends it;
+ * toggle flips it and is async-signal-safe (for SIGUSR1). Each is a no-op
+ * in the state it asks for, and after the run has ended. */
+void surge_gen_pause(surge_gen *g);
+void surge_gen_resume(surge_gen *g);
+void surge_gen_toggle_pause(surge_gen *g);
+
 /* Block until the run has ended and the final result is ready. */
 void surge_gen_wait(surge_gen *g);
 
@@ -202,6 +256,25 @@ int surge_result_write_json(const surge_result *r, FILE *out);
 /* The history as CSV: a header line, then one line per sample. */
 void surge_csv_header(FILE *out);
 void surge_csv_sample(const surge_sample *s, FILE *out);
+
+/* A self-contained HTML report (charts, per-operation table, thresholds,
+ * settings; no network needed to open it) from a result as JSON text (what
+ * surge_result_write_json writes). 0, or -1 with a message. */
+int surge_report_html(const char *result_json, FILE *out, char *err, size_t errlen);
+
+/* A web dashboard and control API for a running generator, on
+ * libmicrohttpd: a live page, GET /api/status, GET /api/metrics?since=S,
+ * POST /api/pause|resume|stop, Prometheus text at /metrics. addr:
+ * "PORT" or "ADDR:PORT" (default address 127.0.0.1); on any other than
+ * loopback a token is required, and then every request must carry it
+ * (Authorization: Bearer TOKEN, or ?token=TOKEN). Feed it live results
+ * and events from the callbacks. NULL with a message on failure. */
+typedef struct surge_dashboard surge_dashboard;
+surge_dashboard *surge_dashboard_start(const char *addr, const char *token, surge_gen *g, char *err, size_t errlen);
+void surge_dashboard_update(surge_dashboard *d, const surge_result *live);
+void surge_dashboard_event(surge_dashboard *d, const surge_event *e);
+int surge_dashboard_port(const surge_dashboard *d);   /* the bound port (useful with port 0) */
+void surge_dashboard_stop(surge_dashboard *d);        /* NULL is a no-op */
 
 /* The final summary for people. */
 void surge_summary_print(const surge_result *r, FILE *out);

@@ -187,6 +187,7 @@ struct surge_gen {
     _Atomic int stop;           /* set once: no new operations */
     _Atomic uint64_t stop_ns;   /* when a stop was asked for (the measured part ends there) */
     _Atomic int stop_reason;    /* first reason wins */
+    _Atomic int pause_req;      /* asked for: 1 paused, 0 running (the reporter applies it) */
     int workers_left;           /* guarded by lock */
 
     pthread_t reporter;

@@ -367,6 +367,24 @@ void surge_gen_stop(surge_gen *g)
         gen_request_stop(g, STOP_SIGNAL);
 }
 
+void surge_gen_pause(surge_gen *g)
+{
+    if (g)
+        atomic_store(&g->pause_req, 1);
+}
+
+void surge_gen_resume(surge_gen *g)
+{
+    if (g)
+        atomic_store(&g->pause_req, 0);
+}
+
+void surge_gen_toggle_pause(surge_gen *g)
+{
+    if (g)
+        atomic_fetch_xor(&g->pause_req, 1);   /* lock-free on every target we build for: signal-safe */
+}
+
 void surge_gen_wait(surge_gen *g)
 {
     pthread_mutex_lock(&g->lock);
