@@ -4,7 +4,8 @@
  * written); 1 a runtime failure (the target could not be set up, a result
  * file could not be written, the run ended on a fatal error); 2 bad input
  * (an unknown option, a malformed pattern or duration, a database file that
- * cannot be opened).
+ * cannot be opened); 3 a guardrail stopped the run (its results were
+ * written); 99 a threshold failed (like k6).
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,14 +21,18 @@ static surge_gen *running;   /* for the signal handler */
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    surge_gen_stop(running);
+    if (sig == SIGUSR1)
+        surge_gen_toggle_pause(running);
+    else
+        surge_gen_stop(running);
 }
 
 typedef struct run_ctx {
     surge_display *display;
     FILE *csv[CLI_MAX_OUTS];
     int ncsv;
+    FILE *events[CLI_MAX_OUTS];
+    int nevents;
     atomic_bool csv_ready;      /* the CSV files are truncated and have their header */
     double last_csv_t;
 } run_ctx;
@@ -46,6 +51,18 @@ static void on_sample(const surge_result *live, void *user)
     }
 }
 
+/* Events as JSON lines, flushed one by one: the file is whole whenever the
+ * run stops. */
+static void on_event(const surge_event *e, void *user)
+{
+    run_ctx *ctx = user;
+    for (int i = 0; i < ctx->nevents; i++) {
+        fputs(e->json, ctx->events[i]);
+        fputc('\n', ctx->events[i]);
+        fflush(ctx->events[i]);
+    }
+}
+
 static int cmd_run(int argc, char **argv)
 {
     cli_run opts = { .progress = SURGE_PROGRESS_AUTO };
@@ -59,6 +76,7 @@ static int cmd_run(int argc, char **argv)
     }
     run_ctx ctx = { .last_csv_t = -1e300 };
     opts.cfg.on_sample = on_sample;
+    opts.cfg.on_event = on_event;
     opts.cfg.user = &ctx;
     char err[2048];
     surge_gen *g = surge_gen_new(&opts.cfg, err, sizeof err);
@@ -80,11 +98,21 @@ static int cmd_run(int argc, char **argv)
     }
     ctx.display = surge_display_new(stderr, opts.progress);
 
+    /* The events log starts with this attempt: events come from the moment
+     * the run starts, before the other outputs are truncated. */
+    for (int i = 0; i < opts.nouts; i++)
+        if (opts.outs[i].kind == OUT_EVENTS) {
+            if (ftruncate(fileno(files[i]), 0) != 0)
+                fprintf(stderr, "surge: cannot truncate %s: %s\n", opts.outs[i].path, strerror(errno));
+            ctx.events[ctx.nevents++] = files[i];
+        }
+
     running = g;
     struct sigaction sa = { .sa_handler = on_signal };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
 
     int start = surge_gen_start(g, err, sizeof err);
     if (start != 0) {
@@ -97,6 +125,8 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     for (int i = 0; i < opts.nouts; i++) {
+        if (opts.outs[i].kind == OUT_EVENTS)
+            continue;
         if (ftruncate(fileno(files[i]), 0) != 0)
             fprintf(stderr, "surge: cannot truncate %s: %s\n", opts.outs[i].path, strerror(errno));
         if (opts.outs[i].kind == OUT_CSV) {
@@ -110,7 +140,13 @@ static int cmd_run(int argc, char **argv)
     const surge_result *r = surge_gen_result(g);
     surge_summary_print(r, stdout);
     fflush(stdout);
-    rc = r->error ? 1 : 0;
+    /* A guardrail's stop says more than the thresholds it cut short; a
+     * threshold's abort is a failed threshold. */
+    bool by_threshold = r->stop_reason && !strcmp(r->stop_reason, "threshold");
+    rc = r->error ? 1 : r->guardrail && !by_threshold ? 3 : 0;
+    for (int i = 0; i < r->nthresholds && rc == 0; i++)
+        if (!r->thresholds[i].ok)
+            rc = 99;
     for (int i = 0; i < opts.nouts; i++)
         if (opts.outs[i].kind == OUT_JSON && surge_result_write_json(r, files[i]) != 0) {
             fprintf(stderr, "surge: writing %s failed\n", opts.outs[i].path);

@@ -154,12 +154,71 @@ static int set_out(cli_run *r, const char *o, const char *a)
         out->kind = OUT_JSON;
     else if (strncmp(a, "csv:", 4) == 0)
         out->kind = OUT_CSV;
+    else if (strncmp(a, "events:", 7) == 0)
+        out->kind = OUT_EVENTS;
     else
-        return cli_usage_error("--%s: expected json:FILE or csv:FILE, got \"%s\"", o, a);
+        return cli_usage_error("--%s: expected json:FILE, csv:FILE or events:FILE, got \"%s\"", o, a);
     out->path = strchr(a, ':') + 1;
     if (!*out->path)
         return cli_usage_error("--%s: no file name in \"%s\"", o, a);
     r->nouts++;
+    return 0;
+}
+
+static int set_max_rate(cli_run *r, const char *o, const char *a)
+{
+    if (surge_parse_rate(a, &r->cfg.max_rate) != 0 || r->cfg.max_rate <= 0)
+        return cli_usage_error("--%s: expected a rate like 500 or 30/m, got \"%s\"", o, a);
+    return 0;
+}
+
+static int set_max_total(cli_run *r, const char *o, const char *a) { return parse_u64(o, a, 1, UINT64_MAX / 2, &r->cfg.max_total); }
+static int set_max_queue(cli_run *r, const char *o, const char *a) { return parse_u64(o, a, 1, UINT64_MAX / 2, &r->cfg.max_queue_depth); }
+static int set_stop_file(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.stop_file = a; return 0; }
+
+static int set_max_duration(cli_run *r, const char *o, const char *a)
+{
+    if (parse_dur(o, a, &r->cfg.max_duration))
+        return 2;
+    if (r->cfg.max_duration <= 0)
+        return cli_usage_error("--%s: must be more than 0, got \"%s\"", o, a);
+    return 0;
+}
+
+/* "5%" or a fraction "0.05". */
+static int set_max_error_rate(cli_run *r, const char *o, const char *a)
+{
+    char *end;
+    double v = strtod(a, &end);
+    if (end != a && *end == '%' && !end[1])
+        v /= 100;
+    else if (end == a || *end)
+        v = -1;
+    if (!(v > 0 && v <= 1))
+        return cli_usage_error("--%s: expected a percentage like 5%% or a fraction like 0.05, got \"%s\"", o, a);
+    r->cfg.max_error_rate = v;
+    return 0;
+}
+
+/* "p99:500ms": a percentile of the last second's latency and its bound. */
+static int set_max_latency(cli_run *r, const char *o, const char *a)
+{
+    char *end;
+    double pct = a[0] == 'p' ? strtod(a + 1, &end) : -1;
+    double bound;
+    if (pct <= 0 || pct > 100 || *end != ':' || surge_parse_duration(end + 1, &bound) != 0 || bound <= 0)
+        return cli_usage_error("--%s: expected PERCENTILE:BOUND like p99:500ms, got \"%s\"", o, a);
+    r->cfg.max_latency_pct = pct;
+    r->cfg.max_latency_ms = bound * 1e3;
+    return 0;
+}
+
+static int set_threshold(cli_run *r, const char *o, const char *a)
+{
+    if (r->nthresholds == CLI_MAX_THRESHOLDS)
+        return cli_usage_error("--%s: at most %d thresholds", o, CLI_MAX_THRESHOLDS);
+    r->thresholds[r->nthresholds++] = a;
+    r->cfg.thresholds = r->thresholds;
     return 0;
 }
 
@@ -184,7 +243,15 @@ static const option_def run_options[] = {
     { "seed",         0,   "N",        "random seed: same seed, same choices (default: from the clock)", set_seed },
     { "scale",        0,   "N",        "seed data size factor (default 1)", set_scale },
     { "fresh",        0,   NULL,       "drop and recreate the workload's tables first", set_fresh },
-    { "out",          'o', "KIND:FILE","json:FILE (result at the end) or csv:FILE (samples as they come); repeatable", set_out },
+    { "out",          'o', "KIND:FILE","json:FILE (result at the end), csv:FILE (samples as they come), events:FILE (JSON lines); repeatable", set_out },
+    { "max-rate",     0,   "RATE",     "guardrail: cap any pattern at this rate (what is above is left out, counted as capped)", set_max_rate },
+    { "max-total",    0,   "N",        "guardrail: stop after N operations", set_max_total },
+    { "max-duration", 0,   "DUR",      "guardrail: stop this long after the start, warm-up included", set_max_duration },
+    { "max-error-rate", 0, "PCT",      "guardrail: stop when more than PCT of the last second's operations failed (e.g. 5%)", set_max_error_rate },
+    { "max-latency",  0,   "P:BOUND",  "guardrail: stop when that percentile of the last second's latency exceeds BOUND (e.g. p99:500ms)", set_max_latency },
+    { "max-queue-depth", 0, "N",       "guardrail: stop when a queue target's depth exceeds N", set_max_queue },
+    { "stop-file",    0,   "PATH",     "guardrail: stop as soon as PATH exists", set_stop_file },
+    { "threshold",    0,   "EXPR",     "pass/fail check, e.g. 'p99<100ms', 'errors<0.1%', 'p95<500ms over 10s abort'; repeatable; exit 99 if one fails", set_threshold },
     { "progress",     0,   "MODE",     "auto (default), live, plain or none", set_progress },
     { "help",         'h', NULL,       "this help", set_help },
 };

@@ -7,9 +7,10 @@
 #include "surge.h"
 
 #define CLI_MAX_OUTS 8
+#define CLI_MAX_THRESHOLDS 32
 
 typedef struct cli_out {
-    enum { OUT_JSON, OUT_CSV } kind;
+    enum { OUT_JSON, OUT_CSV, OUT_EVENTS, OUT_HTML } kind;
     const char *path;
 } cli_out;
 
@@ -20,6 +21,8 @@ typedef struct cli_run {
     surge_progress progress;
     int nouts;
     cli_out outs[CLI_MAX_OUTS];
+    const char *thresholds[CLI_MAX_THRESHOLDS + 1];
+    int nthresholds;
     bool help;
 } cli_run;
 

@@ -192,6 +192,7 @@ struct surge_result {
     uint64_t warmup_dropped;      /* warmup operations never started because the measured part began */
     uint64_t unsent;              /* open loop: measured operations due before the end, never started
                                      (every connection busy: the target fell behind) */
+    uint64_t capped;              /* open loop: operations the pattern asked for above --max-rate, left out */
     uint64_t warmup_ok;           /* warm-up operations that succeeded (they changed the data too) */
     double throughput;            /* ops_ok / duration_s */
     double target_rate;           /* the pattern's current rate (live) or average rate (at the end) */

@@ -102,7 +102,10 @@ static void write_outcome(jsonw *w, const surge_result *r)
 {
     str(w, "state", state_name(r->state));
     str(w, "stop_reason", r->stop_reason);
+    str(w, "guardrail", r->guardrail);
+    str(w, "stop_detail", r->stop_detail);
     str(w, "error", r->error);
+    num(w, "paused_s", r->paused_s, Q_S);
     num(w, "duration_s", r->duration_s, Q_S);
     num(w, "throughput", r->throughput, Q_RATE);
     num(w, "target_rate", r->target_rate, Q_RATE);
@@ -115,6 +118,7 @@ static void write_outcome(jsonw *w, const surge_result *r)
     count(w, "late", r->late);
     count(w, "warmup_dropped", r->warmup_dropped);
     count(w, "unsent", r->unsent);
+    count(w, "capped", r->capped);
     count(w, "warmup_ok", r->warmup_ok);
     count(w, "retries", r->retries);
     jsonw_end(w);
@@ -164,6 +168,23 @@ static void write_errors(jsonw *w, const surge_result *r)
     jsonw_end(w);
 }
 
+static void write_thresholds(jsonw *w, const surge_result *r)
+{
+    jsonw_key(w, "thresholds");
+    jsonw_array(w);
+    for (int i = 0; i < r->nthresholds; i++) {
+        const surge_threshold_result *t = &r->thresholds[i];
+        jsonw_object_flat(w);
+        str(w, "expr", t->expr);
+        jsonw_key(w, "ok");
+        jsonw_bool(w, t->ok);
+        num(w, "value", t->value, 1e4);
+        str(w, "detail", t->detail);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+}
+
 static void write_history(jsonw *w, const surge_result *r)
 {
     jsonw_key(w, "history");
@@ -198,6 +219,7 @@ int surge_result_write_json(const surge_result *r, FILE *out)
     write_setup(&w, r);
     write_outcome(&w, r);
     write_ops(&w, r);
+    write_thresholds(&w, r);
     write_errors(&w, r);
     write_history(&w, r);
     jsonw_end(&w);

@@ -80,7 +80,11 @@ static void print_setup(const surge_result *r, FILE *out)
         snprintf(a + strlen(a), sizeof a - strlen(a), " of %s planned", fmt_duration(r->planned_s, b, sizeof b));
     if (r->warmup_s > 0)
         snprintf(a + strlen(a), sizeof a - strlen(a), " after %s warmup", fmt_duration(r->warmup_s, c, sizeof c));
+    if (r->paused_s > 0)
+        snprintf(a + strlen(a), sizeof a - strlen(a), " (+%s paused)", fmt_duration(r->paused_s, c, sizeof c));
     kv(out, "duration", "%s; stopped: %s", a, r->stop_reason ? r->stop_reason : "-");
+    if (r->guardrail)
+        kv(out, "guardrail", "%s: %s", r->guardrail, r->stop_detail ? r->stop_detail : "");
 }
 
 static void print_totals(const surge_result *r, FILE *out)
@@ -213,6 +217,24 @@ static void print_errors(const surge_result *r, FILE *out)
     }
 }
 
+static void print_thresholds(const surge_result *r, FILE *out)
+{
+    if (r->nthresholds == 0)
+        return;
+    int failed = 0;
+    for (int i = 0; i < r->nthresholds; i++)
+        failed += !r->thresholds[i].ok;
+    fputc('\n', out);
+    kv(out, "thresholds", "%d of %d held%s", r->nthresholds - failed, r->nthresholds, failed ? " (exit code 99)" : "");
+    for (int i = 0; i < r->nthresholds; i++) {
+        const surge_threshold_result *t = &r->thresholds[i];
+        char line[512];
+        snprintf(line, sizeof line, "%-4s %s: %s", t->ok ? "ok" : "FAIL", t->expr, t->detail ? t->detail : "");
+        char clean[512];
+        fprintf(out, "  %s\n", fmt_clean(line, WIDTH - 2, clean, sizeof clean));
+    }
+}
+
 void surge_summary_print(const surge_result *r, FILE *out)
 {
     print_setup(r, out);
@@ -220,6 +242,7 @@ void surge_summary_print(const surge_result *r, FILE *out)
     print_latency(r, out);
     print_ops(r, out);
     print_errors(r, out);
+    print_thresholds(r, out);
     if (r->error) {
         char msg[1024];
         fputc('\n', out);

@@ -90,6 +90,7 @@ typedef struct wstats {
     _Atomic uint64_t retries;   /* measured operations run again after a retryable error */
     _Atomic uint64_t warmup_dropped;
     _Atomic uint64_t unsent;            /* open loop: due before the end, never started */
+    _Atomic uint64_t capped;            /* open loop: left out by --max-rate */
     pthread_mutex_t err_lock;
     errtab errors;
 } wstats;
@@ -100,7 +101,7 @@ typedef struct snapshot {
     uint64_t *ok, *failed, *warmup_ok;   /* [nops] */
     hist_t *lat, *svc;          /* [nops] */
     hist_t all_lat, all_svc, lag;
-    uint64_t late, retries, warmup_dropped, unsent;
+    uint64_t late, retries, warmup_dropped, unsent, capped;
 } snapshot;
 
 snapshot *snapshot_new(int nops);
@@ -148,19 +149,41 @@ typedef struct worker {
     sched sched;
     double next_s;              /* open loop: the next intended start, seconds from t0 */
     uint64_t quota;             /* measured operations it may start; UINT64_MAX no limit */
+    double cap_per_ns;          /* --max-rate: this worker's share, operations per ns; 0 none */
+    double cap_tokens;          /* token bucket (at most 2): an operation takes one */
+    uint64_t cap_last_ns;       /* due time of the last operation the bucket saw */
     uint64_t started;           /* measured operations started */
     wstats stats;
     _Atomic bool finished;
     char fatal[256];            /* a worker that cannot connect at all says why */
 } worker;
 
+/* ---- the run clock ------------------------------------------------------------
+ *
+ * Everything the engine times - due times, the deadline, samples, the stop -
+ * is on the run clock, which is the monotonic clock minus the time spent
+ * paused, and stands still during a pause. So a pause shifts the rest of
+ * the schedule instead of counting against the rate, and the measured
+ * length leaves it out. One atomic word holds it (no torn reads, safe in a
+ * signal handler): running, the shift; paused, the frozen reading with the
+ * top bit set. */
+#define CLOCK_PAUSED (1ull << 63)
+
+struct surge_gen;
+static inline uint64_t clock_read(uint64_t word, uint64_t wall)
+{
+    return (word & CLOCK_PAUSED) ? (word & ~CLOCK_PAUSED) : wall - word;
+}
+
 /* ---- the generator -------------------------------------------------------- */
 
-enum stop_reason { STOP_NONE = 0, STOP_DURATION, STOP_PATTERN, STOP_TRANSACTIONS, STOP_SIGNAL, STOP_ERROR };
+enum stop_reason { STOP_NONE = 0, STOP_DURATION, STOP_PATTERN, STOP_TRANSACTIONS, STOP_SIGNAL, STOP_ERROR,
+                   STOP_GUARDRAIL, STOP_THRESHOLD };
 
 struct surge_gen {
     surge_config cfg;           /* strings below are owned copies */
-    char *target, *workload_name, *pattern_text, *mix_text, *tables_text;
+    char *target, *workload_name, *pattern_text, *mix_text, *tables_text, *stop_file_text;
+    struct thr_set *thr;        /* --threshold checks; NULL none */
     char target_masked[512];
     const drv_ops *drv;
     const wl_def *wl;
@@ -188,6 +211,11 @@ struct surge_gen {
     _Atomic uint64_t stop_ns;   /* when a stop was asked for (the measured part ends there) */
     _Atomic int stop_reason;    /* first reason wins */
     _Atomic int pause_req;      /* asked for: 1 paused, 0 running (the reporter applies it) */
+    _Atomic uint64_t clock_word;   /* the run clock: see run_now(); written by the reporter only */
+    uint64_t paused_total_ns;   /* reporter only: time spent paused, in all */
+    enum stop_reason quota_stop;   /* why workers stop at their quota: transactions or max-total */
+    char guardrail[32];         /* the guardrail or threshold that stopped the run ("" none) */
+    char stop_detail[256];      /* and why, for people */
     int workers_left;           /* guarded by lock */
 
     pthread_t reporter;
@@ -207,5 +235,16 @@ struct report *report_new(struct surge_gen *g);
 void  report_free(struct report *r);
 void *report_main(void *arg);
 const surge_result *report_result(const struct report *r);
+
+/* The run clock now (see above). */
+static inline uint64_t run_now(struct surge_gen *g)
+{
+    return clock_read(atomic_load_explicit(&g->clock_word, memory_order_acquire), now_ns());
+}
+
+static inline bool run_paused(struct surge_gen *g)
+{
+    return (atomic_load_explicit(&g->clock_word, memory_order_relaxed) & CLOCK_PAUSED) != 0;
+}
 
 #endif

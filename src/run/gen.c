@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "run/engine.h"
+#include "run/threshold.h"
 
 #define DEFAULT_DURATION_S 10.0
 #define MAX_THREADS 1024
@@ -138,6 +139,8 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
     g->mix_text = dup_or_null(cfg->mix);
     g->tables_text = dup_or_null(cfg->tables);
     g->cfg.tables = g->tables_text;
+    g->stop_file_text = dup_or_null(cfg->stop_file);
+    g->cfg.stop_file = g->stop_file_text;
     g->cfg.target = g->target;
     g->cfg.workload = g->workload_name;
     g->cfg.pattern = g->pattern_text;
@@ -189,6 +192,14 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
         if (build_phase_pickers(g, err, errlen) != 0)
             goto bad;
     }
+    if (cfg->thresholds && cfg->thresholds[0]) {
+        const char *names[WL_MAX_OPS];
+        for (int i = 0; i < g->wl->nops; i++)
+            names[i] = g->wl->ops[i].name;
+        if (!(g->thr = thr_parse(cfg->thresholds, names, g->wl->nops, g->pat != NULL, err, errlen)))
+            goto bad;
+    }
+    g->cfg.thresholds = NULL;   /* the caller's strings: thr keeps its own copies */
 
     /* Threads and connections. A driver whose calls block its thread gets as
      * many threads as connections; otherwise connections spread over threads. */
@@ -260,7 +271,18 @@ static int make_workers(surge_gen *g)
     g->workers = cache_calloc((size_t)g->nworkers, sizeof *g->workers);
     if (!g->workers)
         return -1;
+    /* --max-total is a quota like --transactions, so it stops on the
+     * operation, not up to 100 ms later; it is reported as a guardrail. */
     uint64_t quota = g->cfg.transactions;
+    if (g->cfg.max_total && (!quota || g->cfg.max_total < quota)) {
+        quota = g->cfg.max_total;
+        g->quota_stop = STOP_GUARDRAIL;
+        snprintf(g->guardrail, sizeof g->guardrail, "max-total");
+        snprintf(g->stop_detail, sizeof g->stop_detail, "%llu operations (limit %llu)",
+                 (unsigned long long)quota, (unsigned long long)quota);
+    } else {
+        g->quota_stop = STOP_TRANSACTIONS;
+    }
     for (int i = 0; i < g->nworkers; i++) {
         worker *w = &g->workers[i];
         w->g = g;
@@ -271,6 +293,9 @@ static int make_workers(surge_gen *g)
         /* Connections and --transactions split as evenly as they go. */
         w->nslots = g->cfg.connections / g->nworkers + (i < g->cfg.connections % g->nworkers);
         w->quota = quota ? quota / (uint64_t)g->nworkers + ((uint64_t)i < quota % (uint64_t)g->nworkers) : UINT64_MAX;
+        /* Each worker takes every nworkers-th operation, so the cap splits evenly. */
+        w->cap_per_ns = g->cfg.max_rate > 0 ? g->cfg.max_rate / g->nworkers / 1e9 : 0;
+        w->cap_tokens = 1;
         rng_seed(&w->rng, g->seed, (uint64_t)i);
         if (g->pat)
             sched_init(&w->sched, g->pat, g->cfg.warmup, g->warm_rate, i, g->nworkers,
@@ -356,7 +381,7 @@ void gen_request_stop(surge_gen *g, enum stop_reason why)
 {
     int none = STOP_NONE;
     uint64_t zero = 0;
-    atomic_compare_exchange_strong(&g->stop_ns, &zero, now_ns());   /* clock_gettime is async-signal-safe */
+    atomic_compare_exchange_strong(&g->stop_ns, &zero, run_now(g));   /* clock_gettime is async-signal-safe */
     atomic_compare_exchange_strong(&g->stop_reason, &none, (int)why);
     atomic_store(&g->stop, 1);
 }
@@ -437,6 +462,8 @@ void surge_gen_free(surge_gen *g)
     free(g->pattern_text);
     free(g->mix_text);
     free(g->tables_text);
+    free(g->stop_file_text);
+    thr_free(g->thr);
     pthread_cond_destroy(&g->wake);
     pthread_cond_destroy(&g->done_cond);
     pthread_mutex_destroy(&g->lock);

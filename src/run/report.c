@@ -16,6 +16,9 @@
 #include <time.h>
 
 #include "run/engine.h"
+#include "run/events.h"
+#include "run/guard.h"
+#include "run/threshold.h"
 
 struct report {
     struct surge_gen *g;
@@ -30,11 +33,16 @@ struct report {
     int cap, nring, ring_head;
     uint64_t last_ns;           /* end of the last sample */
     hist_t diff;                /* scratch: one interval's latencies */
+    guard *guard;
+    int last_phase;             /* for "phase" events */
+    bool burst;                 /* the last sample was an error burst */
+    uint64_t paused_wall_ns;    /* when the current pause began (wall clock) */
 };
 
 static const char *const reason_names[] = {
     [STOP_NONE] = "stopped", [STOP_DURATION] = "duration", [STOP_PATTERN] = "pattern ended",
     [STOP_TRANSACTIONS] = "transactions", [STOP_SIGNAL] = "signal", [STOP_ERROR] = "error",
+    [STOP_GUARDRAIL] = "guardrail", [STOP_THRESHOLD] = "threshold",
 };
 
 struct report *report_new(struct surge_gen *g)
@@ -99,6 +107,7 @@ void report_free(struct report *r)
     free(r->ops);
     free(r->errors);
     free(r->ring);
+    guard_free(r->guard);
     free(r->history);
     free(r);
 }
@@ -239,6 +248,7 @@ static void fill_result(struct report *r, uint64_t end, const surge_sample *last
     res->retries = s->retries;
     res->warmup_dropped = s->warmup_dropped;
     res->unsent = s->unsent;
+    res->capped = s->capped;
     res->throughput = res->duration_s > 0 ? (double)res->ops_ok / res->duration_s : 0;
     latency_of(&s->all_lat, &res->latency_ms);
     latency_of(&s->all_svc, &res->service_ms);
@@ -271,6 +281,11 @@ static void tick(struct report *r, uint64_t end, bool final)
         r->last_ns = end;
     }
     fill_result(r, end, have ? &s : NULL);
+    if (g->thr && end > g->measure_ns) {
+        thr_update(g->thr, g, r->now, &r->res, final);
+        r->res.nthresholds = thr_count(g->thr);
+        r->res.thresholds = thr_results(g->thr);
+    }
     if (!final)
         r->res.state = atomic_load(&g->stop) ? SURGE_STATE_STOPPING
                      : end < g->measure_ns   ? SURGE_STATE_WARMUP
@@ -287,6 +302,13 @@ static void finish(struct report *r, uint64_t end)
     tick(r, end, true);
     int why = atomic_load(&g->stop_reason);
     res->stop_reason = reason_names[why];
+    bool guarded = why == STOP_GUARDRAIL || why == STOP_THRESHOLD;
+    res->guardrail = guarded && g->guardrail[0] ? g->guardrail : NULL;
+    res->stop_detail = guarded && g->stop_detail[0] ? g->stop_detail : NULL;
+    if (why == STOP_GUARDRAIL && g->quota_stop == STOP_GUARDRAIL && !strcmp(g->guardrail, "max-total"))
+        event_emit(g, "guardrail", NULL, "max-total: %s", g->stop_detail);   /* the workers stopped on it */
+    res->paused = false;
+    res->paused_s = (double)g->paused_total_ns / 1e9;
     for (int i = 0; i < g->nworkers; i++)
         if (g->workers[i].fatal[0] && !res->error)
             res->error = g->workers[i].fatal;
@@ -308,6 +330,64 @@ static uint64_t end_cap(const struct surge_gen *g)
     return stop_at && stop_at < g->deadline_ns ? stop_at : g->deadline_ns;
 }
 
+/* Apply a pause or resume that was asked for: freeze the run clock, or
+ * start it again where it stood. Only this thread writes the clock. */
+static void apply_pause(struct report *r)
+{
+    struct surge_gen *g = r->g;
+    uint64_t word = atomic_load(&g->clock_word), wall = now_ns();
+    bool paused = word & CLOCK_PAUSED, want = atomic_load(&g->pause_req) != 0;
+    if (want == paused || (want && atomic_load(&g->stop)))
+        return;
+    if (want) {
+        atomic_store_explicit(&g->clock_word, CLOCK_PAUSED | clock_read(word, wall), memory_order_release);
+        r->paused_wall_ns = wall;
+        event_emit(g, "paused", NULL, "paused: nothing new is scheduled until resumed");
+    } else {
+        atomic_store_explicit(&g->clock_word, wall - (word & ~CLOCK_PAUSED), memory_order_release);
+        double s = (double)(wall - r->paused_wall_ns) / 1e9;
+        g->paused_total_ns += wall - r->paused_wall_ns;
+        char extra[64];
+        snprintf(extra, sizeof extra, "\"paused_s\": %.3f", s);
+        event_emit(g, "resumed", extra, "resumed after %.1f s paused; the schedule goes on where it stood", s);
+    }
+    r->res.paused = want;
+    r->res.paused_s = (double)g->paused_total_ns / 1e9;
+    if (g->cfg.on_sample)
+        g->cfg.on_sample(&r->res, g->cfg.user);   /* show the new state at once */
+}
+
+/* Events a sample can tell: a new pattern phase, a burst of errors (a
+ * tenth or more of an interval's operations failed, at least 10, after an
+ * interval without). */
+static void sample_events(struct report *r)
+{
+    struct surge_gen *g = r->g;
+    const surge_result *res = &r->res;
+    if (res->phase >= 0 && res->phase != r->last_phase && res->state == SURGE_STATE_RUNNING) {
+        const char *label = pat_phase_get(g->pat, res->phase)->label;
+        char extra[64];
+        snprintf(extra, sizeof extra, "\"phase\": %d", res->phase);
+        event_emit(g, "phase", extra, "phase %d: %s", res->phase + 1, label ? label : "");
+        r->last_phase = res->phase;
+    }
+    if (res->nhistory > 0) {
+        const surge_sample *s = &res->history[res->nhistory - 1];
+        bool burst = s->failed >= 10 && (double)s->failed >= 0.1 * (double)(s->ok + s->failed);
+        if (burst && !r->burst) {
+            char extra[96];
+            snprintf(extra, sizeof extra, "\"failed\": %llu, \"ok\": %llu", (unsigned long long)s->failed,
+                     (unsigned long long)s->ok);
+            event_emit(g, "error_burst", extra, "%llu of %llu operations failed in the last interval%s%s",
+                       (unsigned long long)s->failed, (unsigned long long)(s->ok + s->failed),
+                       res->nerrors ? ": " : "", res->nerrors ? res->errors[0].message : "");
+        }
+        r->burst = burst;
+    }
+}
+
+#define CONTROL_NS 100000000ull   /* guardrails and pause requests are seen this often */
+
 void *report_main(void *arg)
 {
     struct surge_gen *g = arg;
@@ -318,34 +398,52 @@ void *report_main(void *arg)
     if (next <= g->t0_ns)
         next += step;
     r->last_ns = g->t0_ns;
+    r->last_phase = -1;
     r->res.state = warm ? SURGE_STATE_WARMUP : SURGE_STATE_RUNNING;
+    r->guard = guard_new(g);
+    event_emit(g, "started", NULL, "started: %s on %s, %s", g->wl->name, g->target_masked,
+               g->pat ? "open loop" : "closed loop");
 
     for (;;) {
+        /* Sleep until the next sample is due on the run clock, or the next
+         * control check, whichever is sooner (in wall time: the run clock
+         * is the wall clock minus a shift, and stands still when paused). */
         pthread_mutex_lock(&g->lock);
-        while (g->workers_left > 0 && now_ns() < next) {
-            struct timespec ts = { .tv_sec = (time_t)(next / NS_PER_S), .tv_nsec = (long)(next % NS_PER_S) };
+        uint64_t word = atomic_load(&g->clock_word), wake = now_ns() + CONTROL_NS;
+        if (!(word & CLOCK_PAUSED) && next + word < wake)
+            wake = next + word;
+        while (g->workers_left > 0 && now_ns() < wake) {
+            struct timespec ts = { .tv_sec = (time_t)(wake / NS_PER_S), .tv_nsec = (long)(wake % NS_PER_S) };
             pthread_cond_timedwait(&g->wake, &g->lock, &ts);
         }
         bool last = g->workers_left == 0;
         pthread_mutex_unlock(&g->lock);
         if (last)
             break;
+        apply_pause(r);
+        guard_check(r->guard, g);
+        if (run_now(g) < next)
+            continue;
         /* Samples never reach past the end of scheduling: time spent
          * draining calls in flight is not part of the measured length. */
         uint64_t cap = end_cap(g);
         tick(r, next < cap ? next : cap, false);
+        sample_events(r);
         if (g->cfg.on_sample)
             g->cfg.on_sample(&r->res, g->cfg.user);
-        uint64_t now = now_ns();
+        uint64_t now = run_now(g);
         while (next <= now)
             next += step;
     }
-    uint64_t end = now_ns();
+    uint64_t end = run_now(g);
     if (end > end_cap(g))
         end = end_cap(g);
     if (end < r->last_ns)
         end = r->last_ns;
     finish(r, end);
+    event_emit(g, "stopped", NULL, "stopped: %s%s%s; %llu operations, %llu failed", r->res.stop_reason,
+               r->res.stop_detail ? ": " : "", r->res.stop_detail ? r->res.stop_detail : "", (unsigned long long)r->res.ops_total,
+               (unsigned long long)r->res.ops_failed);
     if (g->cfg.on_sample)
         g->cfg.on_sample(&r->res, g->cfg.user);
     pthread_mutex_lock(&g->lock);

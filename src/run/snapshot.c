@@ -47,7 +47,7 @@ void snapshot_clear(snapshot *s)
     hist_init(&s->all_lat);
     hist_init(&s->all_svc);
     hist_init(&s->lag);
-    s->late = s->retries = s->warmup_dropped = s->unsent = 0;
+    s->late = s->retries = s->warmup_dropped = s->unsent = s->capped = 0;
 }
 
 void snapshot_add_worker(snapshot *s, const wstats *w)
@@ -66,4 +66,5 @@ void snapshot_add_worker(snapshot *s, const wstats *w)
     s->retries += counter_get(&w->retries);
     s->warmup_dropped += counter_get(&w->warmup_dropped);
     s->unsent += counter_get(&w->unsent);
+    s->capped += counter_get(&w->capped);
 }

@@ -24,6 +24,7 @@
 
 #define SPIN_NS        50000ull          /* closer than this to a due time: spin, don't sleep */
 #define MAX_SLEEP_NS   20000000ull       /* wake at least this often to see a stop */
+#define PAUSED_SLEEP_NS 500000ull        /* ... and this often while paused */
 #define DRAIN_NS       (5 * NS_PER_S)    /* how long a stopping worker waits for calls in flight */
 #define BACKOFF_MIN_NS (100 * 1000000ull)
 #define BACKOFF_MAX_NS (5 * NS_PER_S)
@@ -107,7 +108,7 @@ static void slot_finish(loop *l, slot *sl, bool ok)
 {
     worker *w = l->w;
     struct surge_gen *g = l->g;
-    uint64_t end = l->now = now_ns();
+    uint64_t end = l->now = run_now(g);
     if (sl->measured) {
         op_stats *os = &w->stats.ops[sl->op];
         if (ok) {
@@ -264,6 +265,8 @@ static void run_due(loop *l, bool *stopping, uint64_t *wake)
 {
     worker *w = l->w;
     struct surge_gen *g = l->g;
+    if (run_paused(g))
+        return;   /* the run clock stands still: nothing falls due */
     while (!*stopping) {
         /* A blocking driver that has fallen behind comes back here after
          * every operation: the deadline and a stop must still end the run. */
@@ -287,8 +290,24 @@ static void run_due(loop *l, bool *stopping, uint64_t *wake)
                 *wake = due;
             return;
         }
+        if (w->cap_per_ns > 0) {
+            /* --max-rate as a token bucket over due times: above the cap,
+             * operations are left out, not delayed (a delay would build
+             * the queue the cap is there to prevent). */
+            w->cap_tokens += (double)(due - w->cap_last_ns) * w->cap_per_ns;
+            if (w->cap_tokens > 2)
+                w->cap_tokens = 2;   /* room for one token and a fraction: none is lost between two starts */
+            w->cap_last_ns = due;
+            if (w->cap_tokens < 1) {
+                counter_add(&w->stats.capped, 1);
+                w->next_s = sched_next(&w->sched);
+                continue;
+            }
+        }
         if (l->nidle == 0)
             return;   /* all busy: it starts late, when one frees */
+        if (w->cap_per_ns > 0)
+            w->cap_tokens -= 1;
         bool measured = due >= g->measure_ns;
         if (!measured && l->now >= g->measure_ns) {
             /* A warm-up operation still waiting when the measured part begins
@@ -298,7 +317,7 @@ static void run_due(loop *l, bool *stopping, uint64_t *wake)
             continue;
         }
         if (measured && w->started >= w->quota) {
-            stop_self(g, stopping, STOP_TRANSACTIONS);
+            stop_self(g, stopping, g->quota_stop);
             return;
         }
         w->started += measured;
@@ -313,6 +332,8 @@ static void run_ready(loop *l, bool *stopping, uint64_t *wake)
 {
     worker *w = l->w;
     struct surge_gen *g = l->g;
+    if (run_paused(g))
+        return;
     for (int i = 0; i < w->nslots && !*stopping; i++) {
         slot *sl = &w->slots[i];
         /* A driver that finishes at once leaves the slot idle again: go round
@@ -331,7 +352,7 @@ static void run_ready(loop *l, bool *stopping, uint64_t *wake)
                 return;
             bool measured = sl->ready_ns >= g->measure_ns;
             if (measured && w->started >= w->quota) {
-                stop_self(g, stopping, STOP_TRANSACTIONS);
+                stop_self(g, stopping, g->quota_stop);
                 return;
             }
             w->started += measured;
@@ -386,7 +407,7 @@ void *worker_main(void *arg)
     loop l = { .w = w, .g = g, .late_ns = s_to_ns(g->cfg.late_after), .open = g->pat != NULL };
     prctl(PR_SET_TIMERSLACK, 1UL);   /* wake on time: the default slack is 50 us */
     l.idle = calloc((size_t)w->nslots, sizeof *l.idle);
-    l.now = now_ns();
+    l.now = run_now(g);
     /* Connections that fail now are retried with backoff like any other;
      * only a worker that gets none at all says why in the result. */
     int connected = 0;
@@ -413,7 +434,7 @@ void *worker_main(void *arg)
     struct epoll_event events[64];
 
     for (;;) {
-        l.now = now_ns();
+        l.now = run_now(g);
         if (!stopping && atomic_load_explicit(&g->stop, memory_order_relaxed))
             stopping = true;
         if (!stopping && l.now >= g->deadline_ns)
@@ -428,7 +449,9 @@ void *worker_main(void *arg)
                 break;
             }
         }
-        uint64_t wake = l.now + MAX_SLEEP_NS;
+        /* Paused, look often: the run clock starts again without notice,
+         * and operations due at that moment should not wait for a timer. */
+        uint64_t wake = l.now + (run_paused(g) ? PAUSED_SLEEP_NS : MAX_SLEEP_NS);
         if (g->deadline_ns < wake)
             wake = g->deadline_ns;
         if (!stopping) {
@@ -438,7 +461,7 @@ void *worker_main(void *arg)
                 run_due(&l, &stopping, &wake);
             else
                 run_ready(&l, &stopping, &wake);
-            l.now = now_ns();
+            l.now = run_now(g);
         }
         uint64_t wait = wake > l.now ? wake - l.now : 0;
         if (wait <= SPIN_NS && !stopping && w->busy == 0)
@@ -448,7 +471,7 @@ void *worker_main(void *arg)
         struct timespec ts = { .tv_sec = (time_t)(sleep_ns / NS_PER_S), .tv_nsec = (long)(sleep_ns % NS_PER_S) };
         int n = epoll_pwait2(w->epfd, events, 64, &ts, NULL);
         if (n > 0)
-            l.now = now_ns();
+            l.now = run_now(g);
         for (int i = 0; i < n; i++) {
             slot *sl = events[i].data.ptr;
             /* An idle connection's socket stays registered between
