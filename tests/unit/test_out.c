@@ -244,7 +244,7 @@ static const char *const PY_CHECK =
     "assert d['history'][1]['p99_ms'] is None and d['history'][2]['p99_ms'] == 9.0\n"
     "assert d['seed'] == 18446744073709551615\n"
     "assert d['by_op']['checkout']['latency_ms']['max'] == 41.5\n"
-    "assert d['ops'] == {'total': 7900, 'ok': 7850, 'failed': 50, 'late': 12, 'warmup_dropped': 3, 'unsent': 5, 'warmup_ok': 0, 'retries': 0}\n"
+    "assert d['ops'] == {'total': 7900, 'ok': 7850, 'failed': 50, 'late': 12, 'warmup_dropped': 3, 'unsent': 5, 'capped': 0, 'warmup_ok': 0, 'retries': 0}\n"
     "assert set(d['lag_ms']) == {'p50','p90','p95','p99','p999','mean','min','max'}\n";
 
 static void test_json(void)
@@ -281,7 +281,7 @@ static void test_json(void)
     CHECK_HAS(doc, "\"planned_s\": null");
     CHECK_HAS(doc, "\"mode\": \"open\"");
     CHECK_HAS(doc, "\"throughput\": 490.625");
-    CHECK_HAS(doc, "\"ops\": {\"total\": 7900, \"ok\": 7850, \"failed\": 50, \"late\": 12, \"warmup_dropped\": 3, \"unsent\": 5, \"warmup_ok\": 0, \"retries\": 0}");
+    CHECK_HAS(doc, "\"ops\": {\"total\": 7900, \"ok\": 7850, \"failed\": 50, \"late\": 12, \"warmup_dropped\": 3, \"unsent\": 5, \"capped\": 0, \"warmup_ok\": 0, \"retries\": 0}");
     CHECK_HAS(doc, "\"latency_ms\": {\"p50\": 1.25, \"p90\": 2.5, \"p95\": 3, \"p99\": 8.125");
     CHECK_HAS(doc, "\"duplicate key \\\"k\\\"\\nDETAIL:\\tcaf\xc3\xa9 \\u001b[31mred \\ufffd end \\ufffd\\ufffd\": 30");
     CHECK_HAS(doc, "    {\"t\": 2, \"length\": 1, \"target_rate\": 500, \"actual_rate\": 501, \"ok\": 501, "
