@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "profile.h"
 
 static surge_gen *running;   /* for the signal handler */
 
@@ -29,6 +30,7 @@ static void on_signal(int sig)
 
 typedef struct run_ctx {
     surge_display *display;
+    surge_dashboard *dashboard;
     FILE *csv[CLI_MAX_OUTS];
     int ncsv;
     FILE *events[CLI_MAX_OUTS];
@@ -41,6 +43,7 @@ static void on_sample(const surge_result *live, void *user)
 {
     run_ctx *ctx = user;
     surge_display_update(ctx->display, live);
+    surge_dashboard_update(ctx->dashboard, live);
     if (live->nhistory > 0 && atomic_load_explicit(&ctx->csv_ready, memory_order_acquire)) {
         const surge_sample *s = &live->history[live->nhistory - 1];
         if (s->t != ctx->last_csv_t) {
@@ -56,11 +59,32 @@ static void on_sample(const surge_result *live, void *user)
 static void on_event(const surge_event *e, void *user)
 {
     run_ctx *ctx = user;
+    surge_dashboard_event(ctx->dashboard, e);
     for (int i = 0; i < ctx->nevents; i++) {
         fputs(e->json, ctx->events[i]);
         fputc('\n', ctx->events[i]);
         fflush(ctx->events[i]);
     }
+}
+
+/* --out html:FILE: the result's JSON, as a result file holds it, made
+ * into the report (what `surge report` does with the file). */
+static int write_html(const surge_result *r, FILE *out, const char *path)
+{
+    char *json = NULL;
+    size_t len = 0;
+    char err[512] = "out of memory";
+    FILE *mem = open_memstream(&json, &len);
+    int rc = -1;
+    if (mem) {
+        int wrote = surge_result_write_json(r, mem);
+        if (fclose(mem) == 0 && wrote == 0)
+            rc = surge_report_html(json, out, err, sizeof err);
+    }
+    if (rc != 0)
+        fprintf(stderr, "surge: writing %s failed: %s\n", path, err);
+    free(json);
+    return rc;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -107,6 +131,17 @@ static int cmd_run(int argc, char **argv)
             ctx.events[ctx.nevents++] = files[i];
         }
 
+    if (opts.dashboard) {
+        ctx.dashboard = surge_dashboard_start(opts.dashboard, opts.dashboard_token, g, err, sizeof err);
+        if (!ctx.dashboard) {
+            rc = cli_usage_error("--%s", err);   /* err starts "dashboard: " */
+            goto out;
+        }
+        const char *colon = strrchr(opts.dashboard, ':');
+        fprintf(stderr, "surge: dashboard at http://%.*s:%d/\n", colon ? (int)(colon - opts.dashboard) : 9,
+                colon ? opts.dashboard : "127.0.0.1", surge_dashboard_port(ctx.dashboard));
+    }
+
     running = g;
     struct sigaction sa = { .sa_handler = on_signal };
     sigemptyset(&sa.sa_mask);
@@ -152,6 +187,9 @@ static int cmd_run(int argc, char **argv)
             fprintf(stderr, "surge: writing %s failed\n", opts.outs[i].path);
             rc = 1;
         }
+    for (int i = 0; i < opts.nouts; i++)
+        if (opts.outs[i].kind == OUT_HTML && write_html(r, files[i], opts.outs[i].path) != 0)
+            rc = 1;
 out:
     running = NULL;
     for (int i = 0; i < opts.nouts; i++)
@@ -160,6 +198,7 @@ out:
             rc = rc ? rc : 1;
         }
     surge_display_free(ctx.display);
+    surge_dashboard_stop(ctx.dashboard);   /* before the generator: its buttons call into it */
     surge_gen_free(g);
     return rc;
 }
@@ -255,6 +294,8 @@ static void usage(FILE *out)
                  "  workloads [NAME]         list the built-in workloads, or show one\n"
                  "  inspect URL [--json]     print a database's schema (surge inspect --help)\n"
                  "  seed URL [options]       fill its tables with generated rows (surge seed --help)\n"
+                 "  report RESULT.json [-o FILE]  an HTML report of a result file (surge report --help)\n"
+                 "  profile list|show|save|delete  saved run settings (surge profile --help)\n"
                  "  version                  print the version\n");
 }
 
@@ -275,6 +316,10 @@ int main(int argc, char **argv)
         return cmd_inspect(argc - 2, argv + 2);
     if (strcmp(cmd, "seed") == 0)
         return cmd_seed(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 2, argv + 2);
+    if (strcmp(cmd, "profile") == 0)
+        return cmd_profile(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("surge %s\n", SURGE_VERSION);
         return 0;
@@ -283,5 +328,5 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    return cli_usage_error("unknown command '%s' (expected run, plan, workloads, inspect, seed, version)", cmd);
+    return cli_usage_error("unknown command '%s' (expected run, plan, workloads, inspect, seed, report, profile, version)", cmd);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "profile.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -66,6 +67,8 @@ static int set_mix(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.m
 static int set_tables(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.tables = a; return 0; }
 static int set_fresh(cli_run *r, const char *o, const char *a) { (void)o, (void)a; r->cfg.fresh = true; return 0; }
 static int set_help(cli_run *r, const char *o, const char *a) { (void)o, (void)a; r->help = true; return 0; }
+static int set_profile(cli_run *r, const char *o, const char *a) { (void)o; r->profile = a; return 0; }
+static int set_profiles(cli_run *r, const char *o, const char *a) { (void)o; r->profiles_dir = a; return 0; }
 static int set_threads(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 1024, &r->cfg.threads); }
 static int set_connections(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 100000, &r->cfg.connections); }
 static int set_history(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 10000000, &r->cfg.history); }
@@ -156,8 +159,10 @@ static int set_out(cli_run *r, const char *o, const char *a)
         out->kind = OUT_CSV;
     else if (strncmp(a, "events:", 7) == 0)
         out->kind = OUT_EVENTS;
+    else if (strncmp(a, "html:", 5) == 0)
+        out->kind = OUT_HTML;
     else
-        return cli_usage_error("--%s: expected json:FILE, csv:FILE or events:FILE, got \"%s\"", o, a);
+        return cli_usage_error("--%s: expected json:FILE, csv:FILE, events:FILE or html:FILE, got \"%s\"", o, a);
     out->path = strchr(a, ':') + 1;
     if (!*out->path)
         return cli_usage_error("--%s: no file name in \"%s\"", o, a);
@@ -213,6 +218,19 @@ static int set_max_latency(cli_run *r, const char *o, const char *a)
     return 0;
 }
 
+static int set_dashboard(cli_run *r, const char *o, const char *a) { (void)o; r->dashboard = a; return 0; }
+static int set_dashboard_token(cli_run *r, const char *o, const char *a) { (void)o; r->dashboard_token = a; return 0; }
+
+static int set_time_scale(cli_run *r, const char *o, const char *a)
+{
+    char *end;
+    double v = strtod(a, &end);
+    if (end == a || *end || !(v > 0) || v > 1e6)
+        return cli_usage_error("--%s: expected a factor > 0 like 60 (an hour in a minute), got \"%s\"", o, a);
+    r->cfg.time_scale = v;
+    return 0;
+}
+
 static int set_threshold(cli_run *r, const char *o, const char *a)
 {
     if (r->nthresholds == CLI_MAX_THRESHOLDS)
@@ -243,7 +261,10 @@ static const option_def run_options[] = {
     { "seed",         0,   "N",        "random seed: same seed, same choices (default: from the clock)", set_seed },
     { "scale",        0,   "N",        "seed data size factor (default 1)", set_scale },
     { "fresh",        0,   NULL,       "drop and recreate the workload's tables first", set_fresh },
-    { "out",          'o', "KIND:FILE","json:FILE (result at the end), csv:FILE (samples as they come), events:FILE (JSON lines); repeatable", set_out },
+    { "out",          'o', "KIND:FILE","json:FILE (result at the end), csv:FILE (samples as they come), events:FILE (JSON lines), html:FILE (report at the end); repeatable", set_out },
+    { "time-scale",   0,   "X",        "run the pattern X times faster: durations divided by X, rates unchanged", set_time_scale },
+    { "dashboard",    0,   "[ADDR:]PORT", "live web dashboard, control API and /metrics (default address 127.0.0.1)", set_dashboard },
+    { "dashboard-token", 0, "TOKEN",   "required on every dashboard request; needed on any address but loopback", set_dashboard_token },
     { "max-rate",     0,   "RATE",     "guardrail: cap any pattern at this rate (what is above is left out, counted as capped)", set_max_rate },
     { "max-total",    0,   "N",        "guardrail: stop after N operations", set_max_total },
     { "max-duration", 0,   "DUR",      "guardrail: stop this long after the start, warm-up included", set_max_duration },
@@ -253,6 +274,8 @@ static const option_def run_options[] = {
     { "stop-file",    0,   "PATH",     "guardrail: stop as soon as PATH exists", set_stop_file },
     { "threshold",    0,   "EXPR",     "pass/fail check, e.g. 'p99<100ms', 'errors<0.1%', 'p95<500ms over 10s abort'; repeatable; exit 99 if one fails", set_threshold },
     { "progress",     0,   "MODE",     "auto (default), live, plain or none", set_progress },
+    { "profile",      0,   "NAME|FILE", "start from a profile's settings (docs/profiles.md); the other options override them", set_profile },
+    { "profiles",     0,   "DIR",      "the profiles folder (default $XDG_CONFIG_HOME/surge/profiles or ~/.config/surge/profiles)", set_profiles },
     { "help",         'h', NULL,       "this help", set_help },
 };
 
@@ -272,7 +295,8 @@ void cli_help_run(FILE *out)
     }
     fprintf(out, "\nexamples:\n"
                  "  surge run sqlite:shop.db --pattern 'ramp(10, 500, 60s) then sine(base=400, amp=100, period=30s, duration=5m)'\n"
-                 "  surge run null: --workload noop --transactions 10000000\n");
+                 "  surge run null: --workload noop --transactions 10000000\n"
+                 "  surge run --profile nightly --duration 30s\n");
 }
 
 static const option_def *find_long(const char *name, size_t len)
@@ -291,7 +315,10 @@ static const option_def *find_short(char c)
     return NULL;
 }
 
-int cli_parse_run(int argc, char **argv, cli_run *r)
+/* One pass over the options. With profile_only, only --profile, --profiles
+ * and --help are taken (the rest is checked but not set): the profile's
+ * settings go in before the command line's. */
+static int parse_args(int argc, char **argv, cli_run *r, bool profile_only)
 {
     bool have_target = false;
     for (int i = 0; i < argc; i++) {
@@ -310,7 +337,8 @@ int cli_parse_run(int argc, char **argv, cli_run *r)
             if (!o)
                 return cli_usage_error("unknown option '%s' (see surge run --help)", a);
         } else if (!have_target && a[0] != '-') {
-            r->cfg.target = a;
+            if (!profile_only)
+                r->cfg.target = a;
             have_target = true;
             continue;
         } else {
@@ -323,9 +351,43 @@ int cli_parse_run(int argc, char **argv, cli_run *r)
         } else if (!o->arg && value) {
             return cli_usage_error("--%s: takes no value", o->name);
         }
+        if (profile_only && o->set != set_profile && o->set != set_profiles && o->set != set_help)
+            continue;
         int rc = o->set(r, o->name, value);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+/* The profile's settings as options: they stay allocated (reachable) until
+ * the next cli_parse_run, since r->cfg points into them. */
+static char **profile_argv;
+static int profile_argc;
+
+int cli_parse_run(int argc, char **argv, cli_run *r)
+{
+    int rc = parse_args(argc, argv, r, true);
+    if (rc)
+        return rc;
+    if (r->profile && !r->help) {
+        profile p;
+        char err[4096];
+        if (profile_load(r->profile, r->profiles_dir, &p, err, sizeof err) != 0)
+            return cli_usage_error("%s", err);
+        profile_args_free(profile_argv, profile_argc);
+        rc = profile_to_args(&p, &profile_argv, &profile_argc);
+        if (rc) {
+            fprintf(stderr, "surge: out of memory\n");
+            exit(1);
+        }
+        rc = parse_args(profile_argc, profile_argv, r, false);
+        if (rc) {
+            fprintf(stderr, "surge: (that value comes from the profile %s)\n", p.path);
+            profile_free(&p);
+            return rc;
+        }
+        profile_free(&p);
+    }
+    return parse_args(argc, argv, r, false);
 }

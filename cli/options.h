@@ -24,6 +24,10 @@ typedef struct cli_run {
     const char *thresholds[CLI_MAX_THRESHOLDS + 1];
     int nthresholds;
     bool help;
+    const char *dashboard;      /* --dashboard [ADDR:]PORT */
+    const char *dashboard_token;
+    const char *profile;        /* --profile NAME|FILE: its settings come first */
+    const char *profiles_dir;   /* --profiles DIR */
 } cli_run;
 
 /* Parse `surge run` arguments (argv[0] is the first option). 0, or 2 after
@@ -33,6 +37,9 @@ void cli_help_run(FILE *out);
 
 /* `surge seed` (cli/seed.c). */
 int cmd_seed(int argc, char **argv);
+
+/* `surge report` (cli/report.c). */
+int cmd_report(int argc, char **argv);
 
 /* Shared by the subcommands: print "surge: MSG" to stderr and return 2. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

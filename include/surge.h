@@ -111,6 +111,8 @@ typedef struct surge_config {
      * "errors<0.1%", "rate>=95%", "ops>10000", "p95<500ms over 10s",
      * "... abort" stops the run at the first failure. NULL-terminated; NULL none. */
     const char *const *thresholds;
+
+    double time_scale;         /* > 0: the pattern's durations divided by it, rates unchanged (a day in minutes); 0 or 1 none */
 } surge_config;
 
 void surge_config_init(surge_config *cfg);   /* every default above */

@@ -8,10 +8,13 @@
 #                            pgbench (package postgresql-15) come from tests/servers.sh
 set -eu
 
-# build: compiler, cmake, pkg-config; libraries: sqlite, libpq, libmariadb, FreeTDS; tests: python3, the
-# sqlite3 shell, clang + its sanitizer and libFuzzer runtimes.
+# build: compiler, cmake, pkg-config; libraries: sqlite, libpq, libmariadb, FreeTDS, libmicrohttpd (the
+# dashboard), libfyaml (profiles); tests: python3, the sqlite3 shell, clang + its sanitizer and libFuzzer runtimes, chromium (the
+# dashboard's browser test). npm installs uPlot for the report and the dashboard (web/package-lock.json):
+# Debian's nodejs and npm, unless an npm is already there (one from elsewhere would clash with them).
 case "${1:-}" in
-    "")    PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libmariadb-dev freetds-dev python3 clang libclang-rt-dev" ;;
+    "")    PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libmariadb-dev freetds-dev libmicrohttpd-dev libfyaml-dev python3 clang libclang-rt-dev chromium"
+           command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm" ;;
     bench) PACKAGES="python3 sysbench mariadb-client-core" ;;
     *)     echo "usage: $0 [bench]" >&2; exit 2 ;;
 esac

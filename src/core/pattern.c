@@ -42,6 +42,7 @@ typedef struct pat_seg {
 } pat_seg;
 
 struct pat {
+    double time_scale;          /* durations in the text are divided by it (--time-scale); 1 normally */
     pat_piece *pieces;
     int npieces, cap_pieces;
     pat_seg *segs;
@@ -540,7 +541,41 @@ static int add_pieces(pat_t *p, const pat_shape *s)
     return PAT_ENOMEM;
 }
 
+static int pat_add_shape_scaled(pat_t *p, const pat_shape *s, const char *label, pat_mix *mix, int nmix);
+
+void pat_set_time_scale(pat_t *p, double scale)
+{
+    p->time_scale = scale > 0 ? scale : 1;
+}
+
 int pat_add_shape(pat_t *p, const pat_shape *s, const char *label, pat_mix *mix, int nmix)
+{
+    /* Time-compressed: every duration shrinks, every rate stays. */
+    pat_shape scaled;
+    pat_pair *pairs = NULL;
+    double k = p->time_scale > 0 ? p->time_scale : 1;
+    if (k != 1) {
+        scaled = *s;
+        scaled.dur /= k, scaled.ramp /= k, scaled.hold /= k, scaled.down /= k, scaled.period /= k;
+        scaled.on /= k, scaled.off /= k, scaled.idle /= k;
+        if (s->npairs > 0) {
+            pairs = malloc(sizeof *pairs * (size_t)s->npairs);
+            if (!pairs) {
+                free(mix);
+                return PAT_ENOMEM;
+            }
+            for (int i = 0; i < s->npairs; i++)
+                pairs[i] = (pat_pair){ s->pairs[i].x / k, s->pairs[i].y };
+            scaled.pairs = pairs;
+        }
+        s = &scaled;
+    }
+    int rc = pat_add_shape_scaled(p, s, label, mix, nmix);
+    free(pairs);
+    return rc;
+}
+
+static int pat_add_shape_scaled(pat_t *p, const pat_shape *s, const char *label, pat_mix *mix, int nmix)
 {
     double start = p->end_t;
     int rc = grow((void **)&p->phases, &p->cap_phases, p->nphases + 1, sizeof(pat_phase));

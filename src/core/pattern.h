@@ -51,6 +51,9 @@ typedef struct pat_phase {
 
 /* Parse and compile. NULL on error, with *err filled (err may not be NULL). */
 pat_t *pat_parse(const char *expr, pat_error *err);
+/* The same, time-compressed: every duration in the text divided by
+ * time_scale, rates unchanged (a day written in hours, run in minutes). */
+pat_t *pat_parse_scaled(const char *expr, double time_scale, pat_error *err);
 void   pat_free(pat_t *p);                     /* NULL is a no-op */
 
 /* Length in seconds; INFINITY when it never ends (a bare rate, a repeating

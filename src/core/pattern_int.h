@@ -44,6 +44,7 @@ typedef struct pat_shape {
 enum { PAT_OK = 0, PAT_ENOMEM = -1, PAT_ETOOMANY = -2, PAT_ETOOLONG = -3 };
 
 pat_t *pat_alloc(void);
+void pat_set_time_scale(pat_t *p, double scale);   /* before any shape is added */
 
 /* Compile a checked shape and append it as the next phase, which takes
  * ownership of `mix` (malloc'd, nmix entries; NULL when 0) in every case.

@@ -408,6 +408,11 @@ static int parse_shape(pat_lexer *ps, pat_t *p, const char **never_ends)
 
 pat_t *pat_parse(const char *expr, pat_error *err)
 {
+    return pat_parse_scaled(expr, 1, err);
+}
+
+pat_t *pat_parse_scaled(const char *expr, double time_scale, pat_error *err)
+{
     pat_lexer ps;
     char q[64];
     if (pat_lex_init(&ps, expr, err))
@@ -421,6 +426,7 @@ pat_t *pat_parse(const char *expr, pat_error *err)
         pat_fail(&ps, 0, "out of memory");
         return NULL;
     }
+    pat_set_time_scale(p, time_scale);
     for (;;) {
         const char *never_ends = NULL;
         if (parse_shape(&ps, p, &never_ends))

@@ -178,7 +178,7 @@ static inline uint64_t clock_read(uint64_t word, uint64_t wall)
 /* ---- the generator -------------------------------------------------------- */
 
 enum stop_reason { STOP_NONE = 0, STOP_DURATION, STOP_PATTERN, STOP_TRANSACTIONS, STOP_SIGNAL, STOP_ERROR,
-                   STOP_GUARDRAIL, STOP_THRESHOLD };
+                   STOP_GUARDRAIL, STOP_THRESHOLD, STOP_API };
 
 struct surge_gen {
     surge_config cfg;           /* strings below are owned copies */

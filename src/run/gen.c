@@ -184,7 +184,7 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
     }
     if (g->pattern_text) {
         pat_error pe;
-        g->pat = pat_parse(g->pattern_text, &pe);
+        g->pat = pat_parse_scaled(g->pattern_text, g->cfg.time_scale > 0 ? g->cfg.time_scale : 1, &pe);
         if (!g->pat) {
             pattern_error(&pe, g->pattern_text, err, errlen);
             goto bad;

@@ -42,7 +42,7 @@ struct report {
 static const char *const reason_names[] = {
     [STOP_NONE] = "stopped", [STOP_DURATION] = "duration", [STOP_PATTERN] = "pattern ended",
     [STOP_TRANSACTIONS] = "transactions", [STOP_SIGNAL] = "signal", [STOP_ERROR] = "error",
-    [STOP_GUARDRAIL] = "guardrail", [STOP_THRESHOLD] = "threshold",
+    [STOP_GUARDRAIL] = "guardrail", [STOP_THRESHOLD] = "threshold", [STOP_API] = "stopped",
 };
 
 struct report *report_new(struct surge_gen *g)

@@ -1,0 +1,221 @@
+/* dash_api.c - the dashboard's JSON API documents. Field names and units
+ * follow the result file (docs/result.md), so a reader of one can read the
+ * other:
+ *
+ *   GET /api/status     {state, paused, paused_s, elapsed_s, duration_s, planned_s,
+ *                        planned_ops, stop_reason (once stopping), stop_detail, guardrail,
+ *                        error, target, workload, pattern, mode, arrivals, threads,
+ *                        connections, seed, started_at, phase, nphases,
+ *                        ops {total, ok, failed, late, unsent, retries},
+ *                        rate {current, target, throughput}, latency_ms, service_ms,
+ *                        lag_ms, by_op [{name, weight, ok, failed, latency_ms, service_ms}],
+ *                        errors [{message, op, count}] (the 20 most frequent),
+ *                        thresholds [{expr, ok, value, detail}]}
+ *   GET /api/metrics    {interval_s, samples [history samples with t > since]}
+ *   GET /api/events     {total, events [the last 200 event objects, oldest first]}
+ */
+#include "out/dash.h"
+
+#include <math.h>
+
+#include "out/jsonw.h"
+
+#define API_MAX_ERRORS 20   /* the status shows the most frequent; the result file has them all */
+
+const char *dash_state_name(surge_state st)
+{
+    switch (st) {
+    case SURGE_STATE_NEW:      return "new";
+    case SURGE_STATE_SETUP:    return "setup";
+    case SURGE_STATE_WARMUP:   return "warmup";
+    case SURGE_STATE_RUNNING:  return "running";
+    case SURGE_STATE_STOPPING: return "stopping";
+    case SURGE_STATE_DONE:     return "done";
+    }
+    return "unknown";
+}
+
+static void num(jsonw *w, const char *key, double v)
+{
+    jsonw_key(w, key);
+    jsonw_double(w, v);
+}
+
+static void count(jsonw *w, const char *key, uint64_t v)
+{
+    jsonw_key(w, key);
+    jsonw_uint(w, v);
+}
+
+static void str(jsonw *w, const char *key, const char *v)
+{
+    jsonw_key(w, key);
+    jsonw_string(w, v);
+}
+
+static void latency(jsonw *w, const char *key, const surge_latency *l)
+{
+    jsonw_key(w, key);
+    jsonw_object_flat(w);
+    num(w, "p50", l->p50);
+    num(w, "p90", l->p90);
+    num(w, "p95", l->p95);
+    num(w, "p99", l->p99);
+    num(w, "p999", l->p999);
+    num(w, "mean", l->mean);
+    num(w, "min", l->min);
+    num(w, "max", l->max);
+    jsonw_end(w);
+}
+
+static void status_lists(jsonw *w, const surge_result *r)
+{
+    jsonw_key(w, "by_op");
+    jsonw_array(w);
+    for (int i = 0; i < r->nops; i++) {
+        const surge_op_result *op = &r->ops[i];
+        jsonw_object_flat(w);
+        str(w, "name", op->name);
+        num(w, "weight", op->weight);
+        count(w, "ok", op->ok);
+        count(w, "failed", op->failed);
+        latency(w, "latency_ms", &op->latency_ms);
+        latency(w, "service_ms", &op->service_ms);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+
+    jsonw_key(w, "errors");
+    jsonw_array(w);
+    for (int i = 0; i < r->nerrors && i < API_MAX_ERRORS; i++) {
+        jsonw_object_flat(w);
+        str(w, "message", r->errors[i].message);
+        str(w, "op", r->errors[i].op);
+        count(w, "count", r->errors[i].count);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+
+    jsonw_key(w, "thresholds");
+    jsonw_array(w);
+    for (int i = 0; i < r->nthresholds; i++) {
+        const surge_threshold_result *t = &r->thresholds[i];
+        jsonw_object_flat(w);
+        str(w, "expr", t->expr);
+        jsonw_key(w, "ok");
+        jsonw_bool(w, t->ok);
+        num(w, "value", t->value);
+        str(w, "detail", t->detail);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+}
+
+void dash_write_status(const dash_state *s, FILE *out)
+{
+    const surge_result *r = &s->r;
+    jsonw w;
+    jsonw_init(&w, out, 0);
+    jsonw_object(&w);
+    str(&w, "surge_version", SURGE_VERSION);
+    str(&w, "state", dash_state_name(r->state));
+    jsonw_key(&w, "paused");
+    jsonw_bool(&w, r->paused);
+    num(&w, "paused_s", r->paused_s);
+    num(&w, "elapsed_s", r->elapsed_s);
+    num(&w, "duration_s", r->duration_s);
+    num(&w, "planned_s", r->planned_s);   /* INFINITY: unknown, null */
+    jsonw_key(&w, "planned_ops");
+    if (r->planned_ops)
+        jsonw_uint(&w, r->planned_ops);
+    else
+        jsonw_null(&w);
+    str(&w, "stop_reason", r->state == SURGE_STATE_DONE || r->state == SURGE_STATE_STOPPING ? r->stop_reason : NULL);
+    str(&w, "stop_detail", r->stop_detail);
+    str(&w, "guardrail", r->guardrail);
+    str(&w, "error", r->error);
+
+    str(&w, "target", r->target);
+    str(&w, "workload", r->workload);
+    str(&w, "pattern", r->pattern);
+    str(&w, "mode", r->mode);
+    str(&w, "arrivals", r->arrivals);
+    jsonw_key(&w, "threads");
+    jsonw_int(&w, r->threads);
+    jsonw_key(&w, "connections");
+    jsonw_int(&w, r->connections);
+    count(&w, "seed", r->seed);
+    str(&w, "started_at", r->started_at[0] ? r->started_at : NULL);
+    jsonw_key(&w, "phase");
+    jsonw_int(&w, r->phase);
+    jsonw_key(&w, "nphases");
+    jsonw_int(&w, r->nphases);
+
+    jsonw_key(&w, "ops");
+    jsonw_object_flat(&w);
+    count(&w, "total", r->ops_total);
+    count(&w, "ok", r->ops_ok);
+    count(&w, "failed", r->ops_failed);
+    count(&w, "late", r->late);
+    count(&w, "unsent", r->unsent);
+    count(&w, "retries", r->retries);
+    jsonw_end(&w);
+
+    jsonw_key(&w, "rate");
+    jsonw_object_flat(&w);
+    num(&w, "current", r->current_rate);
+    num(&w, "target", r->target_rate);
+    num(&w, "throughput", r->throughput);
+    jsonw_end(&w);
+
+    latency(&w, "latency_ms", &r->latency_ms);
+    latency(&w, "service_ms", &r->service_ms);
+    latency(&w, "lag_ms", &r->lag_ms);
+    status_lists(&w, r);
+    jsonw_end(&w);
+    jsonw_finish(&w);
+}
+
+void dash_write_metrics(const dash_state *s, double since, FILE *out)
+{
+    jsonw w;
+    jsonw_init(&w, out, 0);
+    jsonw_object(&w);
+    num(&w, "interval_s", s->r.interval_s);
+    jsonw_key(&w, "samples");
+    jsonw_array(&w);
+    for (int i = 0; i < s->nhist; i++) {
+        const surge_sample *x = &s->hist[i];
+        if (!(x->t > since))
+            continue;
+        jsonw_object_flat(&w);
+        num(&w, "t", x->t);
+        num(&w, "length", x->length);
+        num(&w, "target_rate", x->target_rate);
+        num(&w, "actual_rate", x->actual_rate);
+        count(&w, "ok", x->ok);
+        count(&w, "failed", x->failed);
+        count(&w, "late", x->late);
+        num(&w, "p50_ms", x->p50_ms);
+        num(&w, "p95_ms", x->p95_ms);
+        num(&w, "p99_ms", x->p99_ms);
+        num(&w, "max_ms", x->max_ms);
+        num(&w, "mean_ms", x->mean_ms);
+        jsonw_key(&w, "phase");
+        jsonw_int(&w, x->phase);
+        jsonw_end(&w);
+    }
+    jsonw_end(&w);
+    jsonw_end(&w);
+    jsonw_finish(&w);
+}
+
+void dash_write_events(const dash_state *s, FILE *out)
+{
+    /* The events are JSON objects already (checked when they came), so
+     * they go out as they are, without a second encoding. */
+    fprintf(out, "{\"total\":%llu,\"events\":[", (unsigned long long)s->events_seen);
+    for (int i = 0; i < s->nevents; i++)
+        fprintf(out, "%s%s", i ? "," : "", s->events[i]);
+    fputs("]}", out);
+}
