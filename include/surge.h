@@ -107,7 +107,7 @@ typedef struct surge_config {
     uint64_t max_queue_depth;  /* for targets that report a depth */
     const char *stop_file;     /* its existence stops the run */
 
-    /* Thresholds (docs/thresholds.md): "p99<100ms", "p95{op=insert}<50ms",
+    /* Thresholds (docs/control.md): "p99<100ms", "p95{op=insert}<50ms",
      * "errors<0.1%", "rate>=95%", "ops>10000", "p95<500ms over 10s",
      * "... abort" stops the run at the first failure. NULL-terminated; NULL none. */
     const char *const *thresholds;
