@@ -88,20 +88,36 @@ static uint64_t name_hash(const char *s)
 static void copy_value(strbuf *b, const drv_value *v)
 {
     switch (v->type) {
-    case DRV_INT:    sb_addf(b, "%" PRId64, v->v.i); break;
+    case DRV_INT: {
+        /* By hand, not printf: COPY of a million rows spent a third of its
+         * time formatting. */
+        char digits[24], *e = digits + sizeof digits, *p = e;
+        uint64_t u = v->v.i < 0 ? -(uint64_t)v->v.i : (uint64_t)v->v.i;
+        do
+            *--p = (char)('0' + u % 10);
+        while (u /= 10);
+        if (v->v.i < 0)
+            *--p = '-';
+        sb_addn(b, p, (size_t)(e - p));
+        break;
+    }
     case DRV_DOUBLE: sb_addf(b, "%.17g", v->v.d); break;
-    case DRV_TEXT:
-        for (int i = 0; i < v->v.text.len; i++) {
-            char ch = v->v.text.s[i];
-            switch (ch) {
-            case '\\': sb_add(b, "\\\\"); break;
-            case '\t': sb_add(b, "\\t"); break;
-            case '\n': sb_add(b, "\\n"); break;
-            case '\r': sb_add(b, "\\r"); break;
-            default:   sb_addc(b, ch); break;
+    case DRV_TEXT: {
+        /* Runs without anything to escape go in one copy. */
+        const char *s = v->v.text.s, *end = s + v->v.text.len;
+        while (s < end) {
+            const char *run = s;
+            while (s < end && *s != '\\' && *s != '\t' && *s != '\n' && *s != '\r')
+                s++;
+            sb_addn(b, run, (size_t)(s - run));
+            if (s < end) {
+                char esc[2] = { '\\', *s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\' };
+                sb_addn(b, esc, 2);
+                s++;
             }
         }
         break;
+    }
     default: sb_add(b, "\\N"); break;
     }
 }
