@@ -150,16 +150,15 @@ static int load_copy(seeder *sd, rowplan *p, rng_t *r)
         }
         sb_addc(&data, '\n');
         if (data.len >= COPY_CHUNK || i + 1 == p->rows) {
+            /* On failure the COPY is left unfinished, not ended: ending it
+             * would commit the rows sent so far. The seed stops and closes
+             * the connection, and the server throws the COPY away. */
             if (data.oom) {
                 snprintf(sd->err, sd->errlen, "out of memory");
-                sd->d->copy_end(sd->c, sd->err + strlen(sd->err), 0);
                 goto out;
             }
-            if (sd->d->copy_data(sd->c, data.p, data.len, sd->err, sd->errlen) != 0) {
-                char ignored[DRV_ERRMSG];
-                sd->d->copy_end(sd->c, ignored, sizeof ignored);
+            if (sd->d->copy_data(sd->c, data.p, data.len, sd->err, sd->errlen) != 0)
                 goto out;
-            }
             sb_reset(&data);
         }
         if ((i & 4095) == 4095) {
