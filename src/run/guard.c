@@ -74,7 +74,8 @@ bool guard_check(guard *gd, struct surge_gen *g)
             op_stats *os = &g->workers[i].stats.ops[o];
             p->ok += counter_get(&os->ok) + counter_get(&os->warmup_ok);
             p->failed += counter_get(&os->failed);
-            hist_merge(&p->lat, &os->lat);
+            if (c->max_latency_ms > 0)
+                hist_merge(&p->lat, &os->lat);   /* only the latency guardrail reads it */
         }
     const guard_point *old = &gd->ring[gd->n < GUARD_RING ? 0 : (gd->head + 1) % GUARD_RING];
     gd->head = (gd->head + 1) % GUARD_RING;
