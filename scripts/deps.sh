@@ -13,9 +13,9 @@ set -eu
 # dashboard's browser test). npm installs uPlot for the report and the dashboard (web/package-lock.json):
 # Debian's nodejs and npm, unless an npm is already there (one from elsewhere would clash with them).
 case "${1:-}" in
-    "")    PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libmariadb-dev freetds-dev libmicrohttpd-dev libfyaml-dev python3 clang libclang-rt-dev chromium"
+    "")    PACKAGES="gcc make cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libmariadb-dev freetds-dev libmicrohttpd-dev libfyaml-dev libhiredis-dev python3 clang libclang-rt-dev chromium"
            command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm" ;;
-    bench) PACKAGES="python3 sysbench mariadb-client-core" ;;
+    bench) PACKAGES="python3 sysbench mariadb-client-core redis-tools" ;;
     *)     echo "usage: $0 [bench]" >&2; exit 2 ;;
 esac
 

@@ -18,6 +18,12 @@
  * a socket answers DRV_WAIT so one worker thread can drive many connections.
  * Errors are outcomes, not return values: reply->err says which class
  * (the engine decides what to do with each: retry, reconnect, count).
+ *
+ * Queue targets (redis:, stdout:, file:, exec:) take no SQL: their dialect
+ * is "queue", prepare is given no statements, and a call sends one message:
+ * call.stmt is the channel (an index into channels(): which queue), params[0]
+ * the message (text, one JSON object, no newline) and params[1], when
+ * nparams is 2, its id (text), which exec: --ack matches.
  */
 #ifndef SURGE_DRIVER_H
 #define SURGE_DRIVER_H
@@ -86,6 +92,62 @@ typedef struct drv_reply {
 
 typedef struct drv_conn drv_conn;   /* each driver defines its own */
 
+/* ---- run-level state ----------------------------------------------------
+ *
+ * Some targets are more than a set of connections: `exec:` runs one child
+ * process for the whole run, `redis:` samples its queues' depth and runs
+ * consumers. Such a driver opens a run object once before the workers
+ * connect (run_open), the workers then open their connections from it
+ * (run_connect, instead of connect), the reporter reads its gauges every
+ * interval (run_gauges) and asks whether the target itself has failed
+ * (run_failed: a consumer child that exited), and when the workers are done
+ * run_finish winds it down (drain the queues, stop the child) and
+ * run_close frees it. The engine calls run_* from the reporter thread and
+ * the thread that starts and ends the run, never from a worker. */
+typedef struct drv_run drv_run;
+
+typedef struct drv_run_config {
+    int consumers;            /* redis: consumers that pop the jobs (0 none) */
+    const char *ack;          /* exec: a POSIX extended regex with one capture group, the
+                                 message id, matched against each line the child writes; NULL none */
+    double drain_s;           /* at the end: how long consumers may drain the queues, and a
+                                 child may take to exit after its stdin closes, each */
+    uint64_t seed;
+} drv_run_config;
+
+#define DRV_NAME 48
+
+/* A number the target reports now: queue depth, a child's CPU. Names are
+ * [a-z0-9_] and stable for the run; "queue_depth" is the total depth the
+ * --max-queue-depth guardrail reads. */
+typedef struct drv_gauge {
+    char name[DRV_NAME];
+    double value;
+} drv_gauge;
+
+/* A latency the target side observed: enqueue -> dequeue (consumers),
+ * send -> acknowledgement (exec: --ack). Cumulative since the run opened. */
+typedef struct drv_observed {
+    char name[DRV_NAME];      /* "dequeue", "dequeue.high", "ack" */
+    uint64_t count;           /* observed (dequeued, acknowledged) */
+    uint64_t lost;            /* sent but never observed, known at the end (0 while running) */
+    struct hist *lat;         /* the run object's own histogram (core/hist.h), ns; read with
+                                 hist_copy (it may be written meanwhile) */
+} drv_observed;
+
+/* A fact about how the target ended, for the result: "exit_status" = 0,
+ * "stdin_close_s" = 0.012, "consumer" = "exited with status 3 after 120 lines". */
+typedef struct drv_fact {
+    char name[DRV_NAME];
+    bool is_text;
+    double value;
+    char text[200];
+} drv_fact;
+
+#define DRV_MAX_GAUGES   16
+#define DRV_MAX_OBSERVED 8
+#define DRV_MAX_FACTS    16
+
 typedef struct drv_ops {
     const char *name;           /* "sqlite" */
     const char *const *schemes; /* URL prefixes it answers to, NULL-terminated: "sqlite:" */
@@ -128,6 +190,30 @@ typedef struct drv_ops {
     drv_status (*resume)(drv_conn *c, drv_reply *reply);   /* NULL for drivers that never wait */
 
     void (*close)(drv_conn *c);   /* NULL is a no-op */
+
+    /* Queue targets: the names of the queues (or streams) in the URL, which
+     * a queue workload makes one operation each; at most max, returns how
+     * many (0: one unnamed stream, e.g. JSON lines). -1 with a message when
+     * the URL is malformed. NULL for SQL targets. */
+    int (*channels)(const char *url, char names[][DRV_NAME], int max, char *err, size_t errlen);
+
+    /* Run-level state (see drv_run above); all NULL for plain drivers.
+     * run_open: NULL with a one-line message when the target cannot start
+     * (exit 1), e.g. a command that does not exist.
+     * run_gauges: fills up to DRV_MAX_GAUGES, returns how many.
+     * run_observed: fills up to DRV_MAX_OBSERVED, returns how many; lat
+     * points into the run object, valid until run_close.
+     * run_failed: true once the target has failed for good (a child that
+     * exited before its stdin closed), with a one-line message.
+     * run_finish: wind down after the last operation (bounded by drain_s
+     * per step); fills up to DRV_MAX_FACTS facts, returns how many. */
+    drv_run *(*run_open)(const char *url, const drv_run_config *rc, char *err, size_t errlen);
+    drv_conn *(*run_connect)(drv_run *r, char *err, size_t errlen);
+    int  (*run_gauges)(drv_run *r, drv_gauge *out);
+    int  (*run_observed)(drv_run *r, drv_observed *out);
+    bool (*run_failed)(drv_run *r, char *msg, size_t len);
+    int  (*run_finish)(drv_run *r, drv_fact *out);
+    void (*run_close)(drv_run *r);
 } drv_ops;
 
 /* A local target's file: what follows its scheme (and a "//"); NULL when
