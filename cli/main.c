@@ -173,8 +173,10 @@ static int cmd_run(int argc, char **argv)
     surge_gen_wait(g);
     surge_display_finish(ctx.display);
     const surge_result *r = surge_gen_result(g);
-    surge_summary_print(r, stdout);
-    fflush(stdout);
+    /* Messages to stdout: the summary goes to stderr, to keep the stream clean. */
+    FILE *sum = r->target && strncmp(r->target, "stdout:", 7) == 0 ? stderr : stdout;
+    surge_summary_print(r, sum);
+    fflush(sum);
     /* A guardrail's stop says more than the thresholds it cut short; a
      * threshold's abort is a failed threshold. */
     bool by_threshold = r->stop_reason && !strcmp(r->stop_reason, "threshold");

@@ -63,8 +63,20 @@ static int parse_dur(const char *opt, const char *arg, double *out)
 static int set_target(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.target = a; return 0; }
 static int set_workload(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.workload = a; return 0; }
 static int set_pattern(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.pattern = a; return 0; }
+static int set_op_pattern(cli_run *r, const char *o, const char *a)
+{
+    if (r->nop_patterns == CLI_MAX_THRESHOLDS)
+        return cli_usage_error("--%s: at most %d", o, CLI_MAX_THRESHOLDS);
+    r->op_patterns[r->nop_patterns++] = a;
+    r->cfg.op_patterns = r->op_patterns;
+    return 0;
+}
 static int set_mix(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.mix = a; return 0; }
 static int set_tables(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.tables = a; return 0; }
+static int set_message(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.message = a; return 0; }
+static int set_consumers(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 0, 1000, &r->cfg.consumers); }
+static int set_ack(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.ack = a; return 0; }
+static int set_drain(cli_run *r, const char *o, const char *a) { return parse_dur(o, a, &r->cfg.drain); }
 static int set_fresh(cli_run *r, const char *o, const char *a) { (void)o, (void)a; r->cfg.fresh = true; return 0; }
 static int set_help(cli_run *r, const char *o, const char *a) { (void)o, (void)a; r->help = true; return 0; }
 static int set_profile(cli_run *r, const char *o, const char *a) { (void)o; r->profile = a; return 0; }
@@ -241,11 +253,12 @@ static int set_threshold(cli_run *r, const char *o, const char *a)
 }
 
 static const option_def run_options[] = {
-    { "target",       'T', "URL",      "sqlite:PATH (default sqlite:surge.db), postgres://, mysql://, mariadb://, null:", set_target },
-    { "workload",     'w', "NAME",     "workload: ecommerce (default), crud (any schema), noop", set_workload },
+    { "target",       'T', "URL",      "sqlite:PATH (default sqlite:surge.db), postgres://, mysql://, mariadb://, mssql://, redis://, stdout:, file:PATH, exec:CMD ARGS, null:", set_target },
+    { "workload",     'w', "NAME",     "workload: ecommerce (default), crud (any schema), noop; queue (the default for queue targets)", set_workload },
     { "tables",       0,   "A,B",      "crud: only these tables (others are read, as parents)", set_tables },
     { "pattern",      'p', "EXPR",     "rate pattern, open loop (see docs/patterns.md); without it: closed loop", set_pattern },
     { "rate",         'r', "EXPR",     "same as --pattern", set_pattern },
+    { "op-pattern",   0,   "OP=EXPR",  "instead of --pattern: this operation (a queue) on its own pattern; repeatable", set_op_pattern },
     { "arrivals",     0,   "KIND",     "even (default) or poisson arrivals in open loop", set_arrivals },
     { "mix",          'm', "OP=W,...", "operation weights; ops not named keep theirs, e.g. delete_pending_item=0,update_customer_email=30", set_mix },
     { "threads",      't', "N",        "worker threads (default: cores; SQLite: one per connection)", set_threads },
@@ -261,6 +274,10 @@ static const option_def run_options[] = {
     { "seed",         0,   "N",        "random seed: same seed, same choices (default: from the clock)", set_seed },
     { "scale",        0,   "N",        "seed data size factor (default 1)", set_scale },
     { "fresh",        0,   NULL,       "drop and recreate the workload's tables first", set_fresh },
+    { "message",      0,   "NAME|FILE", "queue targets: message template, job (default), snapshot or a file (docs/messages.md)", set_message },
+    { "consumers",    0,   "N",        "redis: N consumers pop the jobs and measure enqueue-to-dequeue latency", set_consumers },
+    { "ack",          0,   "REGEX",    "exec: the child acknowledges a message with a line matching REGEX, its (group) the message id", set_ack },
+    { "drain",        0,   "DUR",      "queue targets, at the end: time for consumers to drain and a child to exit (default 10s)", set_drain },
     { "out",          'o', "KIND:FILE","json:FILE (result at the end), csv:FILE (samples as they come), events:FILE (JSON lines), html:FILE (report at the end); repeatable", set_out },
     { "time-scale",   0,   "X",        "run the pattern X times faster: durations divided by X, rates unchanged", set_time_scale },
     { "dashboard",    0,   "[ADDR:]PORT", "live web dashboard, control API and /metrics (default address 127.0.0.1)", set_dashboard },
@@ -296,6 +313,8 @@ void cli_help_run(FILE *out)
     fprintf(out, "\nexamples:\n"
                  "  surge run sqlite:shop.db --pattern 'ramp(10, 500, 60s) then sine(base=400, amp=100, period=30s, duration=5m)'\n"
                  "  surge run null: --workload noop --transactions 10000000\n"
+                 "  surge run 'redis://127.0.0.1:6379/0?queue=high,low' --pattern 'sine(base=200, amp=100, period=20s, duration=1m)' --consumers 4\n"
+                 "  surge run 'exec:python3 consumer.py' --message snapshot --ack '\"ack\": *\"([^\"]+)\"' --pattern 300 --duration 30s\n"
                  "  surge run --profile nightly --duration 30s\n");
 }
 

@@ -22,6 +22,8 @@ typedef struct cli_run {
     int nouts;
     cli_out outs[CLI_MAX_OUTS];
     const char *thresholds[CLI_MAX_THRESHOLDS + 1];
+    const char *op_patterns[CLI_MAX_THRESHOLDS + 1];   /* --op-pattern, NULL-terminated */
+    int nop_patterns;
     int nthresholds;
     bool help;
     const char *dashboard;      /* --dashboard [ADDR:]PORT */

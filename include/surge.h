@@ -72,8 +72,11 @@ typedef void (*surge_sample_fn)(const surge_result *live, void *user);
 
 typedef struct surge_config {
     const char *target;        /* URL, default "sqlite:surge.db" */
-    const char *workload;      /* default "ecommerce"; see surge_workload_names() */
+    const char *workload;      /* NULL: "ecommerce", or "queue" for a queue target; see surge_workload_names() */
     const char *pattern;       /* rate pattern expression; NULL = closed loop */
+    const char *const *op_patterns;  /* instead of pattern: "OP=EXPR" each, NULL-terminated: every
+                                        operation named runs on its own pattern (a queue each), the
+                                        others not at all; NULL none */
     const char *mix;           /* "op=weight,op=weight" overriding the workload's weights; NULL */
     const char *tables;        /* "a,b": the tables a schema-driven workload (crud) may touch; NULL all */
     surge_arrivals arrivals;
@@ -112,6 +115,12 @@ typedef struct surge_config {
      * "... abort" stops the run at the first failure. NULL-terminated; NULL none. */
     const char *const *thresholds;
 
+    /* Queue targets (redis:, stdout:, file:, exec:), workload "queue". */
+    const char *message;       /* message template: a built-in name ("job", "snapshot") or a file; default "job" */
+    int consumers;             /* redis: consumers popping the jobs, measuring enqueue -> dequeue latency */
+    const char *ack;           /* exec: regex with one capture group, the message id, matched on the child's stdout */
+    double drain;              /* seconds consumers may drain the queues at the end, and a child may take to exit; default 10 */
+
     double time_scale;         /* > 0: the pattern's durations divided by it, rates unchanged (a day in minutes); 0 or 1 none */
 } surge_config;
 
@@ -147,6 +156,32 @@ typedef struct surge_error_count {
     uint64_t count;
 } surge_error_count;
 
+#define SURGE_MAX_GAUGES 16
+
+/* A number the target reports every interval (queue targets: queue depth;
+ * exec: the child's CPU and memory), summarised over the measured run. */
+typedef struct surge_gauge {
+    const char *name;             /* "queue_depth", "queue_depth_high", "child_cpu_pct", "child_rss_mb" */
+    double last, min, max, mean;  /* over the samples kept; 0 before the first */
+    uint64_t samples;
+} surge_gauge;
+
+/* A latency the target side observed, apart from the operations' own:
+ * enqueue -> dequeue by consumers, send -> acknowledgement by an exec: child. */
+typedef struct surge_observed {
+    const char *name;             /* "dequeue", "dequeue.high", "ack" */
+    uint64_t count;               /* observed */
+    uint64_t lost;                /* sent and never observed (known at the end) */
+    surge_latency latency_ms;
+} surge_observed;
+
+/* How the target ended: "exit_status" 0, "stdin_close_s" 0.01, "drained" "yes". */
+typedef struct surge_fact {
+    const char *name;
+    const char *text;             /* NULL: a number, in value */
+    double value;
+} surge_fact;
+
 typedef struct surge_sample {
     double t;                     /* seconds since the measured start, at the end of the interval */
     double length;                /* seconds covered by the sample */
@@ -155,6 +190,8 @@ typedef struct surge_sample {
     uint64_t ok, failed, late;    /* in the interval */
     double p50_ms, p95_ms, p99_ms, max_ms, mean_ms;  /* latency from the intended start, in the interval */
     int phase;                    /* pattern phase index, -1 closed loop */
+    double gauge[SURGE_MAX_GAUGES];  /* the target's gauges at the end of the interval, in the
+                                        order of surge_result.gauges (queue depth, a child's CPU) */
 } surge_sample;
 
 typedef struct surge_threshold_result {
@@ -211,6 +248,14 @@ struct surge_result {
     const surge_error_count *errors;
     int nhistory;                 /* oldest first */
     const surge_sample *history;
+
+    /* Queue and process targets (empty for SQL targets). */
+    int ngauges;
+    const surge_gauge *gauges;
+    int nobserved;
+    const surge_observed *observed;
+    int nfacts;                   /* at the end only */
+    const surge_fact *facts;
 };
 
 /* ---- the generator ---------------------------------------------------- */

@@ -12,6 +12,8 @@ extern const drv_ops null_driver;
 extern const drv_ops postgres_driver;
 extern const drv_ops mysql_driver;
 extern const drv_ops mssql_driver;
+extern const drv_ops redis_driver;
+extern const drv_ops jsonl_driver;
 
 static const drv_ops *const drivers[] = {
     &sqlite_driver,
@@ -19,6 +21,8 @@ static const drv_ops *const drivers[] = {
     &postgres_driver,
     &mysql_driver,
     &mssql_driver,
+    &redis_driver,
+    &jsonl_driver,
 };
 
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
@@ -44,7 +48,7 @@ const char *drv_schemes_list(void)
     return list;
 }
 
-drv_errclass drv_run(const drv_ops *d, drv_conn *c, const drv_call *call, drv_reply *reply)
+drv_errclass drv_run_sync(const drv_ops *d, drv_conn *c, const drv_call *call, drv_reply *reply)
 {
     drv_status st = d->start(c, call, reply);
     while (st == DRV_WAIT) {

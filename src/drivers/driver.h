@@ -153,6 +153,7 @@ typedef struct drv_ops {
     const char *const *schemes; /* URL prefixes it answers to, NULL-terminated: "sqlite:" */
     const char *dialect;        /* SQL dialect the workloads write for: "sqlite", "postgres", "mysql", "none" */
     int max_conns_per_thread;   /* 0 = no limit; SQLite is 1: its calls block the thread */
+    int max_conns;              /* 0 = no limit; JSON lines are 1: one stream, in order */
     bool local;                 /* a local file: failing to open it is a bad argument, not a runtime failure */
 
     /* Open a connection. NULL with a one-line message (naming where it tried,
@@ -230,7 +231,7 @@ const char *drv_schemes_list(void);
 
 /* Run a call to completion on any driver, polling when it waits. For set-up
  * and seeding, not for the hot path. Returns reply->err. */
-drv_errclass drv_run(const drv_ops *d, drv_conn *c, const drv_call *call, drv_reply *reply);
+drv_errclass drv_run_sync(const drv_ops *d, drv_conn *c, const drv_call *call, drv_reply *reply);
 
 /* Value constructors, to keep workloads short. */
 static inline drv_value drv_int(int64_t i) { drv_value v = { .type = DRV_INT, .v.i = i }; return v; }

@@ -185,6 +185,49 @@ static void write_thresholds(jsonw *w, const surge_result *r)
     jsonw_end(w);
 }
 
+/* Queue and process targets: gauges summarised, latencies the target
+ * observed, and how it ended. Empty objects for other targets. */
+static void write_target(jsonw *w, const surge_result *r)
+{
+    jsonw_key(w, "gauges");
+    jsonw_object(w);
+    for (int i = 0; i < r->ngauges; i++) {
+        const surge_gauge *gs = &r->gauges[i];
+        jsonw_key(w, gs->name);
+        jsonw_object_flat(w);
+        num(w, "last", gs->last, Q_RATE);
+        num(w, "min", gs->min, Q_RATE);
+        num(w, "max", gs->max, Q_RATE);
+        num(w, "mean", gs->mean, Q_RATE);
+        count(w, "samples", gs->samples);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+
+    jsonw_key(w, "observed");
+    jsonw_object(w);
+    for (int i = 0; i < r->nobserved; i++) {
+        const surge_observed *o = &r->observed[i];
+        jsonw_key(w, o->name);
+        jsonw_object(w);
+        count(w, "count", o->count);
+        count(w, "lost", o->lost);
+        latency(w, "latency_ms", &o->latency_ms);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+
+    jsonw_key(w, "target_end");
+    jsonw_object(w);
+    for (int i = 0; i < r->nfacts; i++) {
+        if (r->facts[i].text)
+            str(w, r->facts[i].name, r->facts[i].text);
+        else
+            num(w, r->facts[i].name, r->facts[i].value, Q_S);
+    }
+    jsonw_end(w);
+}
+
 static void write_history(jsonw *w, const surge_result *r)
 {
     jsonw_key(w, "history");
@@ -206,6 +249,8 @@ static void write_history(jsonw *w, const surge_result *r)
         num(w, "mean_ms", s->mean_ms, Q_MS);
         jsonw_key(w, "phase");
         jsonw_int(w, s->phase);
+        for (int g = 0; g < r->ngauges; g++)
+            num(w, r->gauges[g].name, s->gauge[g], Q_RATE);   /* NaN (no reading) -> null */
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -221,6 +266,7 @@ int surge_result_write_json(const surge_result *r, FILE *out)
     write_ops(&w, r);
     write_thresholds(&w, r);
     write_errors(&w, r);
+    write_target(&w, r);
     write_history(&w, r);
     jsonw_end(&w);
     return jsonw_finish(&w);

@@ -235,6 +235,61 @@ static void print_thresholds(const surge_result *r, FILE *out)
     }
 }
 
+/* Queue and process targets: what the far side saw, and how it ended. */
+static void print_target(const surge_result *r, FILE *out)
+{
+    if (r->nobserved == 0 && r->ngauges == 0 && r->nfacts == 0)
+        return;
+    fputc('\n', out);
+    if (r->nobserved) {
+        fprintf(out, "%-30s%9s%7s%7s%7s%7s%7s\n", "observed by the target", "count", "lost", "p50", "p95", "p99", "max");
+        for (int i = 0; i < r->nobserved; i++) {
+            const surge_observed *o = &r->observed[i];
+            char n[FMT_LEN], l[FMT_LEN], a[FMT_LEN], b[FMT_LEN], c[FMT_LEN], d[FMT_LEN], name[64];
+            bool any = o->count > 0;
+            fprintf(out, "  %-28s%9s%7s%7s%7s%7s%7s\n", fmt_clean(o->name, 28, name, sizeof name),
+                    fmt_count(o->count, n, sizeof n), fmt_count(o->lost, l, sizeof l),
+                    any ? fmt_ms(o->latency_ms.p50, a, sizeof a) : "-", any ? fmt_ms(o->latency_ms.p95, b, sizeof b) : "-",
+                    any ? fmt_ms(o->latency_ms.p99, c, sizeof c) : "-", any ? fmt_ms(o->latency_ms.max, d, sizeof d) : "-");
+        }
+    }
+    if (r->ngauges) {
+        fprintf(out, "%-30s%9s%9s%9s%9s\n", "gauges (per interval)", "last", "min", "mean", "max");
+        for (int i = 0; i < r->ngauges; i++) {
+            const surge_gauge *gs = &r->gauges[i];
+            char name[64];
+            if (gs->samples)
+                fprintf(out, "  %-28s%9.4g%9.4g%9.4g%9.4g\n", fmt_clean(gs->name, 28, name, sizeof name),
+                        gs->last, gs->min, gs->mean, gs->max);
+        }
+    }
+    if (r->nfacts) {
+        /* name value, name value ...: wrapped under the key, never cut. */
+        fprintf(out, "%-*s", KEY_W, "target end");
+        size_t col = KEY_W;
+        for (int i = 0; i < r->nfacts; i++) {
+            const surge_fact *f = &r->facts[i];
+            char item[320], clean[320];
+            if (f->text)
+                snprintf(item, sizeof item, "%s %s", f->name, f->text);
+            else
+                snprintf(item, sizeof item, f->value == floor(f->value) ? "%s %.0f" : "%s %.3f", f->name, f->value);
+            fmt_clean(item, WIDTH - KEY_W, clean, sizeof clean);
+            size_t w = fmt_cols(clean) + (i + 1 < r->nfacts);
+            if (col > KEY_W && col + 1 + w > WIDTH) {
+                fprintf(out, "\n%-*s", KEY_W, "");
+                col = KEY_W;
+            } else if (col > KEY_W) {
+                fputc(' ', out);
+                col++;
+            }
+            fprintf(out, "%s%s", clean, i + 1 < r->nfacts ? "," : "");
+            col += w;
+        }
+        fputc('\n', out);
+    }
+}
+
 void surge_summary_print(const surge_result *r, FILE *out)
 {
     print_setup(r, out);
@@ -242,6 +297,7 @@ void surge_summary_print(const surge_result *r, FILE *out)
     print_latency(r, out);
     print_ops(r, out);
     print_errors(r, out);
+    print_target(r, out);
     print_thresholds(r, out);
     if (r->error) {
         char msg[1024];

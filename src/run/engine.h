@@ -67,9 +67,13 @@ void   sched_init(sched *s, const pat_t *pat, double warm_s, double warm_rate,
 /* Intended start of the next operation, seconds from the run's start
  * (warm-up included); INFINITY when the pattern has ended. Advances. */
 double sched_next(sched *s);
-/* The run's target rate and count function (warm-up included). */
+/* One pattern's target rate and count function (warm-up included). */
 double sched_rate(const pat_t *pat, double warm_s, double warm_rate, double t);
 double sched_count(const pat_t *pat, double warm_s, double warm_rate, double t);
+/* The whole run's: the sum over its streams (see surge_gen.streams). */
+struct surge_gen;
+double run_rate(const struct surge_gen *g, double t);
+double run_count(const struct surge_gen *g, double t);
 
 /* ---- statistics --------------------------------------------------------- */
 
@@ -146,8 +150,10 @@ typedef struct worker {
     slot *slots;
     int busy;                   /* slots in SLOT_BUSY */
     rng_t rng;
-    sched sched;
-    double next_s;              /* open loop: the next intended start, seconds from t0 */
+    sched *scheds;              /* open loop: [g->nstreams], this worker's share of each stream */
+    double *nexts;              /* [g->nstreams]: each one's next intended start */
+    double next_s;              /* open loop: the next intended start of all, seconds from t0 */
+    int next_stream;            /* ... and its stream */
     uint64_t quota;             /* measured operations it may start; UINT64_MAX no limit */
     double cap_per_ns;          /* --max-rate: this worker's share, operations per ns; 0 none */
     double cap_tokens;          /* token bucket (at most 2): an operation takes one */
@@ -187,7 +193,21 @@ struct surge_gen {
     char target_masked[512];
     const drv_ops *drv;
     const wl_def *wl;
-    pat_t *pat;                 /* NULL: closed loop */
+    int nops;                   /* operations: the workload's, or one per channel of a queue target */
+    wl_opdef ops[WL_MAX_OPS];
+    char op_names[WL_MAX_OPS][DRV_NAME];
+    drv_run *run;               /* run-level state of a target that has it (exec:, redis:); NULL */
+    char *message_text, *ack_text;
+    pat_t *pat;                 /* NULL: closed loop; else streams[0]'s */
+    /* Open loop: the schedules. One, of --pattern, whose operations are
+     * picked by weight; or one per --op-pattern, each sending its own
+     * operation (a queue each with its own sine). */
+    int nstreams;
+    struct {
+        pat_t *pat;
+        int op;                 /* the operation it sends; -1: picked by weight */
+        double warm_rate;       /* its rate during the warm-up: where it starts */
+    } streams[WL_MAX_OPS];
     double weights[WL_MAX_OPS];
     wl_picker picker;           /* the workload's weights (after --mix) */
     wl_picker *phase_pickers;   /* [nphases]: a phase's own mix, or a copy of picker */
@@ -235,6 +255,7 @@ struct report *report_new(struct surge_gen *g);
 void  report_free(struct report *r);
 void *report_main(void *arg);
 const surge_result *report_result(const struct report *r);
+void  latency_of(const hist_t *h, surge_latency *l);   /* milliseconds, for the result */
 
 /* The run clock now (see above). */
 static inline uint64_t run_now(struct surge_gen *g)

@@ -2,12 +2,14 @@
  * start the workers and the reporter, stop, wait, free. */
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
 #include "run/engine.h"
 #include "run/threshold.h"
 
@@ -19,12 +21,13 @@ void surge_config_init(surge_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->target = "sqlite:surge.db";
-    cfg->workload = "ecommerce";
+    cfg->workload = NULL;   /* ecommerce, or queue for a queue target */
     cfg->interval = 1.0;
     cfg->history = 1000;
     cfg->scale = 1;
     cfg->late_after = 0.001;
     cfg->max_tries = 1;
+    cfg->drain = 10;
 }
 
 const char *const *surge_workload_names(void)
@@ -113,18 +116,135 @@ static int build_phase_pickers(surge_gen *g, char *err, size_t errlen)
         double w[WL_MAX_OPS] = { 0 };
         for (int m = 0; m < ph->nmix; m++) {
             int found = -1;
-            for (int o = 0; o < g->wl->nops; o++)
-                if (strcmp(g->wl->ops[o].name, ph->mix[m].name) == 0)
+            for (int o = 0; o < g->nops; o++)
+                if (strcmp(g->ops[o].name, ph->mix[m].name) == 0)
                     found = o;
             if (found < 0)
                 return snprintf(err, errlen, "pattern phase %d (%s): unknown operation '%s' in mix (workload %s)",
                                 i + 1, ph->label, ph->mix[m].name, g->wl->name), -1;
             w[found] = ph->mix[m].weight;
         }
-        if (wl_picker_init(&g->phase_pickers[i], g->wl->nops, w) != 0)
+        if (wl_picker_init(&g->phase_pickers[i], g->nops, w) != 0)
             return snprintf(err, errlen, "pattern phase %d (%s): every weight in its mix is 0", i + 1, ph->label), -1;
     }
     return 0;
+}
+
+/* The operations: the workload's own, or for a queue workload one per
+ * channel of the target (queue), named after it. */
+static int build_ops(surge_gen *g, char *err, size_t errlen)
+{
+    const wl_def *wl = g->wl;
+    if (!wl->per_channel) {
+        g->nops = wl->nops;
+        memcpy(g->ops, wl->ops, (size_t)wl->nops * sizeof *wl->ops);
+        return 0;
+    }
+    int n = g->drv->channels ? g->drv->channels(g->target, g->op_names, WL_MAX_OPS, err, errlen) : 0;
+    if (n < 0)
+        return -1;
+    if (n == 0) {   /* one unnamed stream: the operation keeps the workload's name for it */
+        g->nops = 1;
+        g->ops[0] = wl->ops[0];
+        return 0;
+    }
+    g->nops = n;
+    for (int i = 0; i < n; i++) {
+        g->ops[i] = wl->ops[0];
+        g->ops[i].name = g->op_names[i];
+    }
+    return 0;
+}
+
+/* The queue options are for queue targets; given to any other, they are a mistake. */
+static int check_queue_options(const surge_gen *g, char *err, size_t errlen)
+{
+    bool queue = strcmp(g->drv->dialect, "queue") == 0;
+    if (g->cfg.consumers < 0 || g->cfg.consumers > 1000)
+        return snprintf(err, errlen, "consumers: expected 0..1000, got %d", g->cfg.consumers), -1;
+    if (!(g->cfg.drain >= 0) || g->cfg.drain > 3600)
+        return snprintf(err, errlen, "drain: expected 0..1h"), -1;
+    if (g->cfg.consumers && strcmp(g->drv->name, "redis") != 0)
+        return snprintf(err, errlen, "--consumers works with redis:// targets, not %s", g->drv->name), -1;
+    if (g->ack_text && strncmp(g->target, "exec:", 5) != 0)
+        return snprintf(err, errlen, "--ack reads a consumer's output: it works with exec: targets, not %s", g->drv->name), -1;
+    if (g->ack_text) {
+        regex_t re;
+        int e = regcomp(&re, g->ack_text, REG_EXTENDED);
+        if (e != 0) {
+            char why[128];
+            regerror(e, &re, why, sizeof why);
+            return snprintf(err, errlen, "--ack: bad regular expression '%s': %s", g->ack_text, why), -1;
+        }
+        size_t groups = re.re_nsub;
+        regfree(&re);
+        if (groups < 1)
+            return snprintf(err, errlen, "--ack: '%s' has no capture group: put the message id in (...)", g->ack_text), -1;
+    }
+    if (g->message_text && !queue)
+        return snprintf(err, errlen, "--message is for queue targets (redis:, stdout:, file:, exec:), not %s", g->drv->name), -1;
+    return 0;
+}
+
+/* --op-pattern NAME=EXPR: a stream per operation, each with its own
+ * pattern. The run's pattern text becomes "NAME=EXPR; NAME=EXPR" for the
+ * result; the first stream's pattern stands for the run's phases. */
+static int parse_op_patterns(surge_gen *g, const char *const *specs, char *err, size_t errlen)
+{
+    if (g->pattern_text)
+        return snprintf(err, errlen, "--pattern and --op-pattern: give one or the other (--op-pattern "
+                        "gives each operation its own pattern)"), -1;
+    strbuf all = { 0 };
+    for (int i = 0; specs[i]; i++) {
+        const char *eq = strchr(specs[i], '=');
+        int op = -1;
+        for (int o = 0; eq && o < g->nops; o++)
+            if (strlen(g->ops[o].name) == (size_t)(eq - specs[i]) && !strncmp(g->ops[o].name, specs[i], (size_t)(eq - specs[i])))
+                op = o;
+        if (op < 0) {
+            char names[512] = "";
+            for (int o = 0; o < g->nops; o++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", o ? ", " : "", g->ops[o].name);
+            snprintf(err, errlen, "--op-pattern: expected OPERATION=PATTERN with an operation of %s (%s), got '%s'",
+                     g->wl->name, names, specs[i]);
+            goto bad;
+        }
+        for (int k = 0; k < g->nstreams; k++)
+            if (g->streams[k].op == op) {
+                snprintf(err, errlen, "--op-pattern: '%s' has two patterns", g->ops[op].name);
+                goto bad;
+            }
+        if (g->nstreams == WL_MAX_OPS) {
+            snprintf(err, errlen, "--op-pattern: at most %d", WL_MAX_OPS);
+            goto bad;
+        }
+        pat_error pe;
+        pat_t *p = pat_parse_scaled(eq + 1, g->cfg.time_scale > 0 ? g->cfg.time_scale : 1, &pe);
+        if (!p) {
+            char why[512];
+            pattern_error(&pe, eq + 1, why, sizeof why);
+            snprintf(err, errlen, "--op-pattern %s: %s", g->ops[op].name, why);
+            goto bad;
+        }
+        for (int ph = 0; ph < pat_nphases(p); ph++)
+            if (pat_phase_get(p, ph)->nmix > 0) {
+                pat_free(p);
+                snprintf(err, errlen, "--op-pattern %s: a mix={...} has no meaning here: the pattern sends only %s",
+                         g->ops[op].name, g->ops[op].name);
+                goto bad;
+            }
+        g->streams[g->nstreams].pat = p;
+        g->streams[g->nstreams++].op = op;
+        sb_addf(&all, "%s%s", i ? "; " : "", specs[i]);
+    }
+    g->pat = g->streams[0].pat;
+    free(g->pattern_text);
+    g->pattern_text = sb_take(&all);
+    g->cfg.pattern = g->pattern_text;
+    return 0;
+bad:
+    sb_free(&all);
+    return -1;
 }
 
 surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
@@ -134,15 +254,17 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
         return snprintf(err, errlen, "out of memory"), NULL;
     g->cfg = *cfg;
     g->target = dup_or_null(cfg->target ? cfg->target : "sqlite:surge.db");
-    g->workload_name = dup_or_null(cfg->workload ? cfg->workload : "ecommerce");
     g->pattern_text = dup_or_null(cfg->pattern);
     g->mix_text = dup_or_null(cfg->mix);
     g->tables_text = dup_or_null(cfg->tables);
     g->cfg.tables = g->tables_text;
     g->stop_file_text = dup_or_null(cfg->stop_file);
     g->cfg.stop_file = g->stop_file_text;
+    g->message_text = dup_or_null(cfg->message);
+    g->cfg.message = g->message_text;
+    g->ack_text = dup_or_null(cfg->ack);
+    g->cfg.ack = g->ack_text;
     g->cfg.target = g->target;
-    g->cfg.workload = g->workload_name;
     g->cfg.pattern = g->pattern_text;
     g->cfg.mix = g->mix_text;
     surge_mask_url(g->target, g->target_masked, sizeof g->target_masked);
@@ -161,6 +283,9 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
         fail(err, errlen, "unknown target '%s' (expected a URL starting with %s)", g->target_masked, drv_schemes_list());
         goto bad;
     }
+    g->workload_name = strdup(cfg->workload ? cfg->workload
+                              : strcmp(g->drv->dialect, "queue") == 0 ? "queue" : "ecommerce");
+    g->cfg.workload = g->workload_name;
     g->wl = wl_find(g->workload_name);
     if (!g->wl) {
         char names[256] = "";
@@ -169,43 +294,60 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
         fail(err, errlen, "unknown workload '%s' (expected one of: %s)", g->workload_name, names);
         goto bad;
     }
+    if (check_queue_options(g, err, errlen) != 0)
+        goto bad;
     int nstmts;
     if (!g->wl->statements(g->drv->dialect, NULL, &nstmts)) {
         fail(err, errlen, "workload %s has no SQL for %s targets", g->wl->name, g->drv->name);
         goto bad;
     }
-    for (int i = 0; i < g->wl->nops; i++)
-        g->weights[i] = g->wl->ops[i].weight;
-    if (g->mix_text && wl_parse_mix(g->wl, g->mix_text, g->weights, err, errlen) != 0)
+    if (build_ops(g, err, errlen) != 0)
         goto bad;
-    if (wl_picker_init(&g->picker, g->wl->nops, g->weights) != 0) {
+    for (int i = 0; i < g->nops; i++)
+        g->weights[i] = g->ops[i].weight;
+    if (g->mix_text && wl_parse_mix(g->wl->name, g->nops, g->ops, g->mix_text, g->weights, err, errlen) != 0)
+        goto bad;
+    if (wl_picker_init(&g->picker, g->nops, g->weights) != 0) {
         fail(err, errlen, "workload %s: every weight is 0%s", g->wl->name, "");
         goto bad;
     }
-    if (g->pattern_text) {
+    if (cfg->op_patterns && cfg->op_patterns[0]) {
+        if (parse_op_patterns(g, cfg->op_patterns, err, errlen) != 0)
+            goto bad;
+    } else if (g->pattern_text) {
         pat_error pe;
         g->pat = pat_parse_scaled(g->pattern_text, g->cfg.time_scale > 0 ? g->cfg.time_scale : 1, &pe);
         if (!g->pat) {
             pattern_error(&pe, g->pattern_text, err, errlen);
             goto bad;
         }
+        g->nstreams = 1;
+        g->streams[0].pat = g->pat;
+        g->streams[0].op = -1;
         if (build_phase_pickers(g, err, errlen) != 0)
             goto bad;
     }
+    for (int k = 0; k < g->nstreams; k++)   /* the warm-up runs at the rate each starts with */
+        g->streams[k].warm_rate = pat_rate(g->streams[k].pat, 0);
     if (cfg->thresholds && cfg->thresholds[0]) {
         const char *names[WL_MAX_OPS];
-        for (int i = 0; i < g->wl->nops; i++)
-            names[i] = g->wl->ops[i].name;
-        if (!(g->thr = thr_parse(cfg->thresholds, names, g->wl->nops, g->pat != NULL, err, errlen)))
+        for (int i = 0; i < g->nops; i++)
+            names[i] = g->ops[i].name;
+        if (!(g->thr = thr_parse(cfg->thresholds, names, g->nops, g->pat != NULL, err, errlen)))
             goto bad;
     }
     g->cfg.thresholds = NULL;   /* the caller's strings: thr keeps its own copies */
+    g->cfg.op_patterns = NULL;  /* parsed into streams */
 
     /* Threads and connections. A driver whose calls block its thread gets as
      * many threads as connections; otherwise connections spread over threads. */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = g->cfg.threads ? g->cfg.threads : (int)(cores > 0 ? cores : 1);
     int conns = g->cfg.connections;
+    if (g->drv->max_conns && conns > g->drv->max_conns)
+        conns = g->drv->max_conns;   /* e.g. one stream of JSON lines: more would interleave it */
+    if (g->drv->max_conns && threads > g->drv->max_conns)
+        threads = g->drv->max_conns;
     if (g->drv->max_conns_per_thread == 1) {
         if (conns)
             threads = conns;
@@ -226,7 +368,10 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
     g->seed = g->cfg.has_seed ? g->cfg.seed : (uint64_t)now_ns() ^ ((uint64_t)getpid() << 32);
     g->cfg.seed = g->seed;
 
-    double pat_len = g->pat ? pat_duration(g->pat) : INFINITY;
+    double pat_len = g->pat ? 0 : INFINITY;   /* the longest stream's */
+    for (int k = 0; k < g->nstreams; k++)
+        if (!(pat_duration(g->streams[k].pat) <= pat_len))
+            pat_len = pat_duration(g->streams[k].pat);
     g->at_deadline = STOP_DURATION;
     if (g->cfg.duration > 0 && !(pat_len <= g->cfg.duration)) {
         g->planned_s = g->cfg.duration;
@@ -238,8 +383,7 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
         g->planned_s = INFINITY;
     else
         g->planned_s = DEFAULT_DURATION_S;
-    /* The warm-up runs at the rate the pattern starts with. */
-    g->warm_rate = g->pat ? pat_rate(g->pat, 0) : 0;
+    g->warm_rate = g->pat ? run_rate(g, 0) : 0;
     return g;
 bad:
     surge_gen_free(g);
@@ -248,13 +392,26 @@ bad:
 
 static int setup_target(surge_gen *g, char *err, size_t errlen)
 {
-    drv_conn *c = g->drv->connect(g->target, err, errlen);
-    if (!c)
+    wl_setup o = { .scale = g->cfg.scale, .fresh = g->cfg.fresh, .seed = g->seed, .tables = g->cfg.tables,
+                   .message = g->cfg.message };
+    /* A queue has no schema to set up: the workload only builds its
+     * messages, and the target is reached when the run opens. */
+    bool queue = strcmp(g->drv->dialect, "queue") == 0;
+    drv_conn *c = queue ? NULL : g->drv->connect(g->target, err, errlen);
+    if (!c && !queue)
         return g->drv->local ? SURGE_EINPUT : SURGE_ERUNTIME;
-    wl_setup o = { .scale = g->cfg.scale, .fresh = g->cfg.fresh, .seed = g->seed, .tables = g->cfg.tables };
     int rc = g->wl->setup(g->drv, c, &o, &g->wl_shared, err, errlen);
-    g->drv->close(c);
-    return rc == 0 ? 0 : rc == -2 ? SURGE_EINPUT : SURGE_ERUNTIME;
+    if (c)
+        g->drv->close(c);
+    if (rc != 0)
+        return rc == -2 ? SURGE_EINPUT : SURGE_ERUNTIME;
+    if (g->drv->run_open) {
+        drv_run_config rc2 = { .consumers = g->cfg.consumers, .ack = g->cfg.ack,
+                               .drain_s = g->cfg.drain, .seed = g->seed };
+        if (!(g->run = g->drv->run_open(g->target, &rc2, err, errlen)))
+            return g->drv->local ? SURGE_EINPUT : SURGE_ERUNTIME;   /* a command or file of the user's */
+    }
+    return 0;
 }
 
 void *cache_calloc(size_t n, size_t size)
@@ -283,6 +440,7 @@ static int make_workers(surge_gen *g)
     } else {
         g->quota_stop = STOP_TRANSACTIONS;
     }
+    int conn = 0;
     for (int i = 0; i < g->nworkers; i++) {
         worker *w = &g->workers[i];
         w->g = g;
@@ -297,14 +455,20 @@ static int make_workers(surge_gen *g)
         w->cap_per_ns = g->cfg.max_rate > 0 ? g->cfg.max_rate / g->nworkers / 1e9 : 0;
         w->cap_tokens = 1;
         rng_seed(&w->rng, g->seed, (uint64_t)i);
-        if (g->pat)
-            sched_init(&w->sched, g->pat, g->cfg.warmup, g->warm_rate, i, g->nworkers,
-                       g->cfg.arrivals == SURGE_ARRIVALS_POISSON, g->seed);
-        w->stats.ops = cache_calloc((size_t)g->wl->nops, sizeof *w->stats.ops);
+        if (g->pat) {
+            w->scheds = calloc((size_t)g->nstreams, sizeof *w->scheds);
+            w->nexts = calloc((size_t)g->nstreams, sizeof *w->nexts);
+            if (!w->scheds || !w->nexts)
+                return -1;
+            for (int k = 0; k < g->nstreams; k++)   /* each stream its own arrivals: k in the seed */
+                sched_init(&w->scheds[k], g->streams[k].pat, g->cfg.warmup, g->streams[k].warm_rate, i,
+                           g->nworkers, g->cfg.arrivals == SURGE_ARRIVALS_POISSON, g->seed + (uint64_t)k * 0x9e3779b97f4a7c15ull);
+        }
+        w->stats.ops = cache_calloc((size_t)g->nops, sizeof *w->stats.ops);
         w->slots = cache_calloc((size_t)w->nslots, sizeof *w->slots);
         if (!w->stats.ops || !w->slots)
             return -1;
-        for (int o = 0; o < g->wl->nops; o++) {
+        for (int o = 0; o < g->nops; o++) {
             hist_init(&w->stats.ops[o].lat);
             hist_init(&w->stats.ops[o].svc);
         }
@@ -317,6 +481,8 @@ static int make_workers(surge_gen *g)
             sl->state = SLOT_IDLE;
             sl->env = (wl_env){ .rng = &w->rng, .worker = i, .run_id = g->run_id, .shared = g->wl_shared };
             sl->env.seq = (uint64_t)s << 40;   /* unique per connection of the worker */
+            sl->env.conn = conn++;
+            sl->env.nconns = g->cfg.connections;
             if (g->wl->state_size && !(sl->state_buf = calloc(1, g->wl->state_size)))
                 return -1;
         }
@@ -446,23 +612,30 @@ void surge_gen_free(surge_gen *g)
             free(w->slots[s].state_buf);
         }
         free(w->slots);
+        free(w->scheds);
+        free(w->nexts);
         free(w->stats.ops);
         if (w->epfd > 0)
             close(w->epfd);
         pthread_mutex_destroy(&w->stats.err_lock);
     }
     free(g->workers);
+    if (g->run)
+        g->drv->run_close(g->run);
     report_free(g->report);
     if (g->wl && g->wl->shared_free)
         g->wl->shared_free(g->wl_shared);
     free(g->phase_pickers);
-    pat_free(g->pat);
+    for (int k = 0; k < g->nstreams; k++)
+        pat_free(g->streams[k].pat);
     free(g->target);
     free(g->workload_name);
     free(g->pattern_text);
     free(g->mix_text);
     free(g->tables_text);
     free(g->stop_file_text);
+    free(g->message_text);
+    free(g->ack_text);
     thr_free(g->thr);
     pthread_cond_destroy(&g->wake);
     pthread_cond_destroy(&g->done_cond);

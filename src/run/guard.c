@@ -70,7 +70,7 @@ bool guard_check(guard *gd, struct surge_gen *g)
     p->ok = p->failed = 0;
     hist_reset(&p->lat);
     for (int i = 0; i < g->nworkers; i++)
-        for (int o = 0; o < g->wl->nops; o++) {
+        for (int o = 0; o < g->nops; o++) {
             op_stats *os = &g->workers[i].stats.ops[o];
             p->ok += counter_get(&os->ok) + counter_get(&os->warmup_ok);
             p->failed += counter_get(&os->failed);

@@ -18,6 +18,7 @@
 #include "run/engine.h"
 #include "run/events.h"
 #include "run/guard.h"
+#include "run/target.h"
 #include "run/threshold.h"
 
 struct report {
@@ -34,6 +35,7 @@ struct report {
     uint64_t last_ns;           /* end of the last sample */
     hist_t diff;                /* scratch: one interval's latencies */
     guard *guard;
+    target *target;             /* run-level state of the target; NULL none */
     int last_phase;             /* for "phase" events */
     bool burst;                 /* the last sample was an error burst */
     uint64_t paused_wall_ns;    /* when the current pause began (wall clock) */
@@ -52,9 +54,9 @@ struct report *report_new(struct surge_gen *g)
         return NULL;
     r->g = g;
     r->cap = g->cfg.history;
-    r->now = snapshot_new(g->wl->nops);
-    r->prev = snapshot_new(g->wl->nops);
-    r->ops = calloc((size_t)g->wl->nops, sizeof *r->ops);
+    r->now = snapshot_new(g->nops);
+    r->prev = snapshot_new(g->nops);
+    r->ops = calloc((size_t)g->nops, sizeof *r->ops);
     r->errors = calloc(ERRTAB_MAX + 1, sizeof *r->errors);
     r->ring = calloc((size_t)r->cap, sizeof *r->ring);
     r->history = calloc((size_t)r->cap, sizeof *r->history);
@@ -80,10 +82,10 @@ struct report *report_new(struct surge_gen *g)
     if (g->cfg.transactions)
         res->planned_ops = g->cfg.transactions;
     else if (g->pat && isfinite(g->planned_s))
-        res->planned_ops = (uint64_t)llround(pat_count(g->pat, g->planned_s));
+        res->planned_ops = (uint64_t)llround(run_count(g, g->cfg.warmup + g->planned_s) - run_count(g, g->cfg.warmup));
     res->phase = -1;
     res->nphases = g->pat ? pat_nphases(g->pat) : 0;
-    res->nops = g->wl->nops;
+    res->nops = g->nops;
     res->ops = r->ops;
     res->errors = r->errors;
     res->history = r->history;
@@ -91,8 +93,8 @@ struct report *report_new(struct surge_gen *g)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(res->started_at, sizeof res->started_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    for (int i = 0; i < g->wl->nops; i++) {
-        r->ops[i].name = g->wl->ops[i].name;
+    for (int i = 0; i < g->nops; i++) {
+        r->ops[i].name = g->ops[i].name;
         r->ops[i].weight = g->weights[i];
     }
     return r;
@@ -108,6 +110,7 @@ void report_free(struct report *r)
     free(r->errors);
     free(r->ring);
     guard_free(r->guard);
+    target_free(r->target);
     free(r->history);
     free(r);
 }
@@ -122,7 +125,7 @@ static double ms(uint64_t ns)
     return (double)ns / 1e6;
 }
 
-static void latency_of(const hist_t *h, surge_latency *l)
+void latency_of(const hist_t *h, surge_latency *l)
 {
     l->p50 = ms(hist_percentile(h, 50));
     l->p90 = ms(hist_percentile(h, 90));
@@ -161,7 +164,7 @@ static void fill_errors(struct report *r)
         const errtab_entry *e = &r->errs.e[i];
         if ((i < r->errs.n || i == ERRTAB_MAX) && e->count) {
             r->errors[n].message = e->msg;
-            r->errors[n].op = r->g->wl->ops[e->op].name;
+            r->errors[n].op = r->g->ops[e->op].name;
             r->errors[n].count = e->count;
             n++;
         }
@@ -216,11 +219,12 @@ static void make_sample(struct report *r, uint64_t end, surge_sample *s)
     if (g->pat) {
         double a = run_s(g, begin), b = run_s(g, end);
         s->target_rate = s->length > 0
-            ? (sched_count(g->pat, g->cfg.warmup, g->warm_rate, b) - sched_count(g->pat, g->cfg.warmup, g->warm_rate, a)) / s->length
+            ? (run_count(g, b) - run_count(g, a)) / s->length
             : 0;
         double pt = b - g->cfg.warmup;
         s->phase = pat_phase_at(g->pat, pt > 0 ? pt : 0);
     }
+    target_sample(r->target, g, s);
 }
 
 /* Refresh the live result from the current snapshot. */
@@ -257,11 +261,12 @@ static void fill_result(struct report *r, uint64_t end, const surge_sample *last
     if (g->pat) {
         /* The target over the same interval as current_rate, so the two compare. */
         double t = run_s(g, end);
-        res->target_rate = last ? last->target_rate : sched_rate(g->pat, g->cfg.warmup, g->warm_rate, t);
+        res->target_rate = last ? last->target_rate : run_rate(g, t);
         double pt = t - g->cfg.warmup;
         res->phase = pat_phase_at(g->pat, pt > 0 ? pt : 0);
     }
     fill_errors(r);
+    target_fill(r->target, g, res);
 }
 
 /* One tick: snapshot, sample, result, callback. */
@@ -276,8 +281,10 @@ static void tick(struct report *r, uint64_t end, bool final)
         have = true;
         /* Warm-up samples are shown but not kept; a final sliver shorter than
          * a tenth of an interval is folded into the totals only. */
-        if (end > g->measure_ns && (!final || s.length >= g->cfg.interval / 10))
+        if (end > g->measure_ns && (!final || s.length >= g->cfg.interval / 10)) {
             push_sample(r, &s);
+            target_account(r->target, &s);
+        }
         r->last_ns = end;
     }
     fill_result(r, end, have ? &s : NULL);
@@ -315,8 +322,7 @@ static void finish(struct report *r, uint64_t end)
     if (g->pat) {
         /* At the end, the target rate is the pattern's average over the run. */
         double a = g->cfg.warmup, b = run_s(g, end);
-        res->target_rate = b > a ? (sched_count(g->pat, g->cfg.warmup, g->warm_rate, b) -
-                                    sched_count(g->pat, g->cfg.warmup, g->warm_rate, a)) / (b - a)
+        res->target_rate = b > a ? (run_count(g, b) - run_count(g, a)) / (b - a)
                                  : 0;
     }
     res->state = SURGE_STATE_DONE;
@@ -401,6 +407,7 @@ void *report_main(void *arg)
     r->last_phase = -1;
     r->res.state = warm ? SURGE_STATE_WARMUP : SURGE_STATE_RUNNING;
     r->guard = guard_new(g);
+    r->target = target_new(g);
     event_emit(g, "started", NULL, "started: %s on %s, %s", g->wl->name, g->target_masked,
                g->pat ? "open loop" : "closed loop");
 
@@ -422,6 +429,7 @@ void *report_main(void *arg)
             break;
         apply_pause(r);
         guard_check(r->guard, g);
+        target_poll(r->target, g, true);
         if (run_now(g) < next)
             continue;
         /* Samples never reach past the end of scheduling: time spent
@@ -435,6 +443,9 @@ void *report_main(void *arg)
         while (next <= now)
             next += step;
     }
+    /* The target winds down (queues drain, a child exits) before the
+     * last reading, so the result says how that went. */
+    target_finish(r->target, g, &r->res);
     uint64_t end = run_now(g);
     if (end > end_cap(g))
         end = end_cap(g);

@@ -24,6 +24,22 @@ double sched_rate(const pat_t *pat, double warm_s, double warm_rate, double t)
     return t < warm_s ? warm_rate : pat_rate(pat, t - warm_s);
 }
 
+double run_count(const struct surge_gen *g, double t)
+{
+    double c = 0;
+    for (int k = 0; k < g->nstreams; k++)
+        c += sched_count(g->streams[k].pat, g->cfg.warmup, g->streams[k].warm_rate, t);
+    return c;
+}
+
+double run_rate(const struct surge_gen *g, double t)
+{
+    double r = 0;
+    for (int k = 0; k < g->nstreams; k++)
+        r += sched_rate(g->streams[k].pat, g->cfg.warmup, g->streams[k].warm_rate, t);
+    return r;
+}
+
 static double time_at(const sched *s, double c)
 {
     double warm_ops = s->warm_rate * s->warm_s;

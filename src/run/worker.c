@@ -78,7 +78,7 @@ static int slot_connect(loop *l, slot *sl, char *err, size_t errlen)
     struct surge_gen *g = l->g;
     int n;
     const char *const *sql = g->wl->statements(g->drv->dialect, g->wl_shared, &n);
-    sl->dc = g->drv->connect(g->target, err, errlen);
+    sl->dc = g->run ? g->drv->run_connect(g->run, err, errlen) : g->drv->connect(g->target, err, errlen);
     if (!sl->dc)
         return -1;
     if (g->drv->prepare(sl->dc, n, sql, err, errlen) != 0) {
@@ -209,13 +209,30 @@ static int pick_op(loop *l, uint64_t intended)
     return wl_pick(p, &l->w->rng);
 }
 
-static void slot_begin(loop *l, slot *sl, uint64_t intended, bool measured)
+/* Open loop: the next operation due is the earliest of the streams'. */
+static void pick_next(worker *w, struct surge_gen *g)
+{
+    w->next_stream = 0;
+    for (int k = 1; k < g->nstreams; k++)
+        if (w->nexts[k] < w->nexts[w->next_stream])
+            w->next_stream = k;
+    w->next_s = w->nexts[w->next_stream];
+}
+
+/* The operation due has started (or been left out): that stream's next. */
+static void advance(worker *w, struct surge_gen *g)
+{
+    w->nexts[w->next_stream] = sched_next(&w->scheds[w->next_stream]);
+    pick_next(w, g);
+}
+
+static void slot_begin(loop *l, slot *sl, uint64_t intended, bool measured, int op)
 {
     worker *w = l->w;
     struct surge_gen *g = l->g;
     sl->state = SLOT_BUSY;
     w->busy++;
-    sl->op = pick_op(l, intended);
+    sl->op = op >= 0 ? op : pick_op(l, intended);
     sl->intended_ns = intended;
     sl->start_ns = l->now;
     sl->measured = measured;
@@ -255,7 +272,7 @@ static void count_unsent(worker *w, struct surge_gen *g)
         if (due >= end)
             break;
         n += due >= g->measure_ns;
-        w->next_s = sched_next(&w->sched);
+        advance(w, g);
     }
     counter_add(&w->stats.unsent, n);
 }
@@ -300,7 +317,7 @@ static void run_due(loop *l, bool *stopping, uint64_t *wake)
             w->cap_last_ns = due;
             if (w->cap_tokens < 1) {
                 counter_add(&w->stats.capped, 1);
-                w->next_s = sched_next(&w->sched);
+                advance(w, g);
                 continue;
             }
         }
@@ -313,7 +330,7 @@ static void run_due(loop *l, bool *stopping, uint64_t *wake)
             /* A warm-up operation still waiting when the measured part begins
              * is dropped: warm-up backlog must not delay measured work. */
             counter_add(&w->stats.warmup_dropped, 1);
-            w->next_s = sched_next(&w->sched);
+            advance(w, g);
             continue;
         }
         if (measured && w->started >= w->quota) {
@@ -322,8 +339,8 @@ static void run_due(loop *l, bool *stopping, uint64_t *wake)
         }
         w->started += measured;
         slot *sl = &w->slots[l->idle[--l->nidle]];
-        slot_begin(l, sl, due, measured);
-        w->next_s = sched_next(&w->sched);
+        slot_begin(l, sl, due, measured, g->streams[w->next_stream].op);
+        advance(w, g);
     }
 }
 
@@ -356,7 +373,7 @@ static void run_ready(loop *l, bool *stopping, uint64_t *wake)
                 return;
             }
             w->started += measured;
-            slot_begin(l, sl, sl->ready_ns, measured);
+            slot_begin(l, sl, sl->ready_ns, measured, -1);
         }
     }
 }
@@ -427,8 +444,11 @@ void *worker_main(void *arg)
     }
     if (!connected && w->nslots)
         memcpy(w->fatal, err, sizeof w->fatal);
-    if (l.open)
-        w->next_s = sched_next(&w->sched);
+    if (l.open) {
+        for (int k = 0; k < g->nstreams; k++)
+            w->nexts[k] = sched_next(&w->scheds[k]);
+        pick_next(w, g);
+    }
     bool stopping = !l.idle;
     uint64_t drain_until = 0;
     struct epoll_event events[64];

@@ -371,7 +371,7 @@ static void ec_end(void *state, wl_env *env, int ok)
 
 static int run(const drv_ops *d, drv_conn *c, drv_call *call, drv_reply *rep, char *err, size_t errlen)
 {
-    if (drv_run(d, c, call, rep) != DRV_OK) {
+    if (drv_run_sync(d, c, call, rep) != DRV_OK) {
         snprintf(err, errlen, "ecommerce: seeding failed: %s", rep->errmsg);
         return -1;
     }

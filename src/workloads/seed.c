@@ -179,7 +179,7 @@ static int run_tx(seeder *sd, int stmt)
 {
     drv_call call = { .stmt = stmt };
     drv_reply reply;
-    if (drv_run(sd->d, sd->c, &call, &reply) != DRV_OK) {
+    if (drv_run_sync(sd->d, sd->c, &call, &reply) != DRV_OK) {
         snprintf(sd->err, sd->errlen, "%s", reply.errmsg);
         return -1;
     }
@@ -244,10 +244,10 @@ static int load_insert(seeder *sd, rowplan *p, rng_t *r)
         }
         drv_call call = { .stmt = n == batch ? 0 : 1, .nparams = n * p->nw, .pv = vals };
         drv_reply reply;
-        if (drv_run(sd->d, sd->c, &call, &reply) != DRV_OK) {
+        if (drv_run_sync(sd->d, sd->c, &call, &reply) != DRV_OK) {
             snprintf(sd->err, sd->errlen, "seed %s: %s", p->t->name, reply.errmsg);
             drv_call rb = { .stmt = DRV_STMT_ROLLBACK };
-            drv_run(sd->d, sd->c, &rb, &reply);
+            drv_run_sync(sd->d, sd->c, &rb, &reply);
             goto out;
         }
         i += n;
@@ -326,10 +326,10 @@ static int fill_deferred(seeder *sd, int ti)
             }
             drv_call call = { .stmt = 0, .nparams = nv, .pv = vals };
             drv_reply reply;
-            if (drv_run(sd->d, sd->c, &call, &reply) != DRV_OK) {
+            if (drv_run_sync(sd->d, sd->c, &call, &reply) != DRV_OK) {
                 snprintf(sd->err, sd->errlen, "seed %s (second pass): %s", t->name, reply.errmsg);
                 drv_call rb = { .stmt = DRV_STMT_ROLLBACK };
-                drv_run(sd->d, sd->c, &rb, &reply);
+                drv_run_sync(sd->d, sd->c, &rb, &reply);
                 rc = -1;
                 since = 0;
                 break;

@@ -9,9 +9,10 @@
 
 extern const wl_def wl_ecommerce;
 extern const wl_def wl_noop;
+extern const wl_def wl_queue;
 extern const wl_def wl_crud;
 
-static const wl_def *const workloads[] = { &wl_ecommerce, &wl_crud, &wl_noop, NULL };
+static const wl_def *const workloads[] = { &wl_ecommerce, &wl_crud, &wl_noop, &wl_queue, NULL };
 
 const wl_def *const *wl_all(void)
 {
@@ -43,7 +44,8 @@ int wl_picker_init(wl_picker *p, int n, const double *weights)
     return 0;
 }
 
-int wl_parse_mix(const wl_def *w, const char *mix, double *weights, char *err, size_t errlen)
+int wl_parse_mix(const char *wlname, int nops, const wl_opdef *ops, const char *mix, double *weights,
+                 char *err, size_t errlen)
 {
     const char *p = mix;
     if (!*p) {
@@ -60,14 +62,14 @@ int wl_parse_mix(const wl_def *w, const char *mix, double *weights, char *err, s
             return -1;
         }
         int found = -1;
-        for (int i = 0; i < w->nops; i++)
-            if (strlen(w->ops[i].name) == (size_t)(eq - p) && strncmp(w->ops[i].name, p, (size_t)(eq - p)) == 0)
+        for (int i = 0; i < nops; i++)
+            if (strlen(ops[i].name) == (size_t)(eq - p) && strncmp(ops[i].name, p, (size_t)(eq - p)) == 0)
                 found = i;
         if (found < 0) {
             char names[512] = "";
-            for (int i = 0; i < w->nops; i++)
-                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", w->ops[i].name);
-            snprintf(err, errlen, "--mix: unknown operation '%.*s' (%s has: %s)", (int)(eq - p), p, w->name, names);
+            for (int i = 0; i < nops; i++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", ops[i].name);
+            snprintf(err, errlen, "--mix: unknown operation '%.*s' (%s has: %s)", (int)(eq - p), p, wlname, names);
             return -1;
         }
         char *stop;
@@ -82,7 +84,7 @@ int wl_parse_mix(const wl_def *w, const char *mix, double *weights, char *err, s
         p = *end ? end + 1 : end;
     }
     double total = 0;
-    for (int i = 0; i < w->nops; i++)
+    for (int i = 0; i < nops; i++)
         total += weights[i];
     if (!(total > 0)) {
         snprintf(err, errlen, "--mix: every weight is 0");

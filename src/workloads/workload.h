@@ -15,6 +15,7 @@
 #ifndef SURGE_WORKLOAD_H
 #define SURGE_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/rng.h"
@@ -32,6 +33,7 @@ typedef struct wl_opdef {
 typedef struct wl_env {
     rng_t *rng;             /* the worker's stream: same seed, same choices */
     int worker;             /* worker index, for values unique across workers */
+    int conn, nconns;       /* this connection's index among all the run's connections, and their number */
     uint64_t run_id;        /* differs per run, for values unique across runs */
     uint64_t seq;           /* bumped by the workload, for unique values */
     void *shared;           /* the workload's state shared by all workers */
@@ -40,6 +42,7 @@ typedef struct wl_env {
 
 typedef struct wl_setup {
     int scale;              /* seed size factor, >= 1 */
+    const char *message;    /* queue workloads: the message template, a built-in name or a file */
     int fresh;              /* drop the workload's tables first */
     uint64_t seed;
     const char *tables;     /* "a,b": the tables a schema-driven workload may touch; NULL all */
@@ -50,6 +53,8 @@ typedef struct wl_def {
     const char *summary;
     int nops;
     const wl_opdef *ops;
+    bool per_channel;       /* one operation per channel (queue) of the target, each like ops[0],
+                               named after its channel; op i sends to channel i */
 
     /* Statement texts for a dialect ("sqlite", "none" ...), in the order the
      * op code refers to them; NULL when the dialect is not supported.
@@ -102,6 +107,7 @@ static inline int wl_pick(const wl_picker *p, rng_t *r)
 
 /* Parse "name=weight,name=weight" into weights (ops not named keep theirs).
  * -1 with a message naming the bad part. */
-int wl_parse_mix(const wl_def *w, const char *mix, double *weights, char *err, size_t errlen);
+int wl_parse_mix(const char *wlname, int nops, const wl_opdef *ops, const char *mix, double *weights,
+                 char *err, size_t errlen);
 
 #endif

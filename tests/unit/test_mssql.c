@@ -615,7 +615,7 @@ static drv_errclass run(const drv_ops *d, drv_conn *c, int stmt, int n, const dr
     for (int i = 0; i < n; i++)
         call.params[i] = v[i];
     memset(r, 0, sizeof *r);
-    return drv_run(d, c, &call, r);
+    return drv_run_sync(d, c, &call, r);
 }
 
 static int on_text(void *user, int ncols, const char *const *v)
@@ -691,7 +691,7 @@ static void test_live(const char *url)
     drv_call wcall = { .stmt = 0, .nparams = WIDE, .pv = wide };
     CHECK(!sql.oom && d->prepare(c, 1, wide_stmt, err, sizeof err) == 0, "prepare wide: %s", err);
     memset(&r, 0, sizeof r);
-    CHECK(drv_run(d, c, &wcall, &r) == DRV_OK && r.col[0] == WIDE * (WIDE + 1) / 2, "wide call: %s %lld", r.errmsg,
+    CHECK(drv_run_sync(d, c, &wcall, &r) == DRV_OK && r.col[0] == WIDE * (WIDE + 1) / 2, "wide call: %s %lld", r.errmsg,
           (long long)r.col[0]);
     sb_free(&sql);
 

@@ -65,7 +65,7 @@ static drv_errclass run(const drv_ops *d, drv_conn *c, int stmt, int n, const dr
 {
     drv_call call = call_of(stmt, n, v);
     memset(r, 0, sizeof *r);
-    return drv_run(d, c, &call, r);
+    return drv_run_sync(d, c, &call, r);
 }
 
 static drv_errclass insert(const drv_ops *d, drv_conn *c, drv_value name, int64_t qty, drv_value note,
