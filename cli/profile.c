@@ -38,6 +38,7 @@ const pf_field pf_fields[] = {
     { "tables",          PF_TOP,   "tables",          0,   PFK_TABLES,   0, 0, OFF(tables) },
     { "mix",             PF_TOP,   "mix",             'm', PFK_MIX,      0, 0, OFF(mix) },
     { "pattern",         PF_TOP,   "pattern",         'p', PFK_PATTERN,  0, 0, OFF(pattern) },
+    { "op_patterns",     PF_TOP,   "op-pattern",      0,   PFK_LIST,     0, 0, OFF(op_patterns) },
     { "arrivals",        PF_TOP,   "arrivals",        0,   PFK_ARRIVALS, 0, 0, OFF(arrivals) },
     { "threads",         PF_TOP,   "threads",         't', PFK_INT,      1, 1024, OFF(threads) },
     { "connections",     PF_TOP,   "connections",     'c', PFK_INT,      1, 100000, OFF(connections) },
@@ -65,6 +66,10 @@ const pf_field pf_fields[] = {
     { "outputs",         PF_TOP,   "out",             'o', PFK_OUTS,     0, 0, OFF(outputs) },
     { "dashboard",       PF_TOP,   "dashboard",       0,   PFK_STR,      0, 0, OFF(dashboard) },
     { "dashboard_token", PF_TOP,   "dashboard-token", 0,   PFK_STR,      0, 0, OFF(dashboard_token) },
+    { "message",         PF_TOP,   "message",         0,   PFK_STR,      0, 0, OFF(message) },
+    { "consumers",       PF_TOP,   "consumers",       0,   PFK_INT,      0, 1000, OFF(consumers) },
+    { "ack",             PF_TOP,   "ack",             0,   PFK_STR,      0, 0, OFF(ack) },
+    { "drain",           PF_TOP,   "drain",           0,   PFK_DUR,      0, 0, OFF(drain) },
 };
 
 #define NFIELDS (sizeof pf_fields / sizeof pf_fields[0])

@@ -42,6 +42,10 @@ typedef struct profile {
     profile_list thresholds;
     profile_list outputs;   /* "json:FILE", "csv:FILE", "html:FILE", "events:FILE" */
     char *dashboard, *dashboard_token;
+
+    /* queue targets: */
+    char *message, *consumers, *ack, *drain;
+    profile_list op_patterns;
 } profile;
 
 /* The profiles folder: $XDG_CONFIG_HOME/surge/profiles, else
