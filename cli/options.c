@@ -190,6 +190,24 @@ static int set_max_rate(cli_run *r, const char *o, const char *a)
 }
 
 static int set_max_total(cli_run *r, const char *o, const char *a) { return parse_u64(o, a, 1, UINT64_MAX / 2, &r->cfg.max_total); }
+static int set_max_child_cpu(cli_run *r, const char *o, const char *a)
+{
+    char *end;
+    double v = strtod(a, &end);
+    if (end == a || (*end && strcmp(end, "%") != 0) || !(v > 0) || v > 1e5)
+        return cli_usage_error("--%s: expected a percentage of one core above 0, like 90 or 150%%, got \"%s\"", o, a);
+    r->cfg.max_child_cpu = v;
+    return 0;
+}
+static int set_max_child_rss(cli_run *r, const char *o, const char *a)
+{
+    char *end;
+    double v = strtod(a, &end);
+    if (end == a || *end || !(v > 0) || v > 1e9)
+        return cli_usage_error("--%s: expected mebibytes above 0, like 512, got \"%s\"", o, a);
+    r->cfg.max_child_rss_mb = v;
+    return 0;
+}
 static int set_max_queue(cli_run *r, const char *o, const char *a) { return parse_u64(o, a, 1, UINT64_MAX / 2, &r->cfg.max_queue_depth); }
 static int set_stop_file(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.stop_file = a; return 0; }
 
@@ -288,6 +306,8 @@ static const option_def run_options[] = {
     { "max-error-rate", 0, "PCT",      "guardrail: stop when more than PCT of the last second's operations failed (e.g. 5%)", set_max_error_rate },
     { "max-latency",  0,   "P:BOUND",  "guardrail: stop when that percentile of the last second's latency exceeds BOUND (e.g. p99:500ms)", set_max_latency },
     { "max-queue-depth", 0, "N",       "guardrail: stop when a queue target's depth exceeds N", set_max_queue },
+    { "max-child-cpu", 0,  "PCT",      "guardrail: stop when an exec: consumer uses more CPU than this (100 = one core)", set_max_child_cpu },
+    { "max-child-rss", 0,  "MIB",      "guardrail: stop when an exec: consumer's resident memory exceeds MIB mebibytes", set_max_child_rss },
     { "stop-file",    0,   "PATH",     "guardrail: stop as soon as PATH exists", set_stop_file },
     { "threshold",    0,   "EXPR",     "pass/fail check, e.g. 'p99<100ms', 'errors<0.1%', 'p95<500ms over 10s abort'; repeatable; exit 99 if one fails", set_threshold },
     { "progress",     0,   "MODE",     "auto (default), live, plain or none", set_progress },

@@ -108,6 +108,8 @@ typedef struct surge_config {
     double max_latency_ms;     /* this percentile of latency over the last second ... */
     double max_latency_pct;    /* ... (e.g. 99) may not exceed max_latency_ms */
     uint64_t max_queue_depth;  /* for targets that report a depth */
+    double max_child_cpu;      /* exec: the consumer's CPU, percent of one core */
+    double max_child_rss_mb;   /* exec: the consumer's resident memory, MiB */
     const char *stop_file;     /* its existence stops the run */
 
     /* Thresholds (docs/control.md): "p99<100ms", "p95{op=insert}<50ms",

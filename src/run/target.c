@@ -66,6 +66,27 @@ static void read_gauges(target *t, struct surge_gen *g)
     }
 }
 
+/* The guardrails on gauges: which gauge, its limit (0 none), and how to say it. */
+typedef struct gauge_guard {
+    const char *guardrail, *gauge, *what;
+    double limit;
+} gauge_guard;
+
+static int gauge_guards(const struct surge_gen *g, gauge_guard *gg)
+{
+    int n = 0;
+    if (g->cfg.max_queue_depth > 0)
+        gg[n++] = (gauge_guard){ "max-queue-depth", "queue_depth", "queue depth %.0f (limit %.0f)",
+                                 (double)g->cfg.max_queue_depth };
+    if (g->cfg.max_child_cpu > 0)
+        gg[n++] = (gauge_guard){ "max-child-cpu", "child_cpu_pct", "consumer CPU %.1f%% of a core (limit %.1f%%)",
+                                 g->cfg.max_child_cpu };
+    if (g->cfg.max_child_rss_mb > 0)
+        gg[n++] = (gauge_guard){ "max-child-rss", "child_rss_mb", "consumer memory %.1f MiB (limit %.1f MiB)",
+                                 g->cfg.max_child_rss_mb };
+    return n;
+}
+
 void target_poll(target *t, struct surge_gen *g, bool guarded)
 {
     if (!t)
@@ -75,20 +96,21 @@ void target_poll(target *t, struct surge_gen *g, bool guarded)
         event_emit(g, "target_failed", NULL, "target failed: %s", t->fail_msg);
         gen_request_stop(g, STOP_ERROR);
     }
-    if (!guarded || !(g->cfg.max_queue_depth > 0))
+    gauge_guard gg[3];
+    int ng = gauge_guards(g, gg);
+    if (!guarded || !ng || t->finished)
         return;
-    /* The guardrail is checked at the control rate, so the gauges are read
-     * at that rate too; samples take the latest reading. */
+    /* The guardrails are checked at the control rate, so the gauges are
+     * read at that rate too; samples take the latest reading. */
     read_gauges(t, g);
-    for (int i = 0; i < t->ngauges; i++)
-        if (strcmp(t->names[i], "queue_depth") == 0 && t->latest[i] > (double)g->cfg.max_queue_depth &&
-            !atomic_load(&g->stop)) {
-            snprintf(g->guardrail, sizeof g->guardrail, "max-queue-depth");
-            snprintf(g->stop_detail, sizeof g->stop_detail, "queue depth %.0f (limit %llu)", t->latest[i],
-                     (unsigned long long)g->cfg.max_queue_depth);
-            event_emit(g, "guardrail", NULL, "max-queue-depth: %s", g->stop_detail);
-            gen_request_stop(g, STOP_GUARDRAIL);
-        }
+    for (int k = 0; k < ng && !atomic_load(&g->stop); k++)
+        for (int i = 0; i < t->ngauges; i++)
+            if (strcmp(t->names[i], gg[k].gauge) == 0 && t->latest[i] > gg[k].limit) {
+                snprintf(g->guardrail, sizeof g->guardrail, "%s", gg[k].guardrail);
+                snprintf(g->stop_detail, sizeof g->stop_detail, gg[k].what, t->latest[i], gg[k].limit);
+                event_emit(g, "guardrail", NULL, "%s: %s", gg[k].guardrail, g->stop_detail);
+                gen_request_stop(g, STOP_GUARDRAIL);
+            }
 }
 
 void target_sample(target *t, struct surge_gen *g, surge_sample *s)
@@ -97,7 +119,8 @@ void target_sample(target *t, struct surge_gen *g, surge_sample *s)
         s->gauge[i] = NAN;
     if (!t)
         return;
-    if (!(g->cfg.max_queue_depth > 0) && !t->finished)
+    gauge_guard gg[3];
+    if (!gauge_guards(g, gg) && !t->finished)
         read_gauges(t, g);
     for (int i = 0; i < t->ngauges; i++)
         s->gauge[i] = t->latest[i];

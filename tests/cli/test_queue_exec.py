@@ -112,6 +112,31 @@ def to_stdout():
     checks.check("stdout: the summary went to stderr", "operations" in r.err, r.err[-300:])
 
 
+def guardrails(tmp):
+    """The consumer's memory and CPU as guardrails; a consumer that ignores
+    EOF is terminated after --drain."""
+    out = os.path.join(tmp, "rss.json")
+    hog = "exec:" + sys.executable + " -c 'import sys; x = bytearray(80 << 20); [0 for line in sys.stdin]'"
+    r = run(SURGE, ["run", hog, "--pattern", "constant(100, 20s)", "--max-child-rss", "50", "--progress", "none",
+                    "--out", f"json:{out}"], timeout=60)
+    checks.eq("rss guardrail: exit 3", r.rc, 3) or print(r.describe())
+    d = load_json(out) or {}
+    checks.eq("rss guardrail: named", d.get("guardrail"), "max-child-rss")
+    checks.check("rss guardrail: the gauge shows the 80 MB", d.get("gauges", {}).get("child_rss_mb", {}).get("max", 0) > 80,
+                 f"{d.get('gauges')}")
+    out = os.path.join(tmp, "cpu.json")
+    spin = "exec:" + sys.executable + " -c 'while True: pass'"
+    r = run(SURGE, ["run", spin, "--pattern", "constant(10, 20s)", "--max-child-cpu", "50", "--drain", "1s",
+                    "--progress", "none", "--out", f"json:{out}"], timeout=60)
+    checks.eq("cpu guardrail: exit 3", r.rc, 3) or print(r.describe())
+    d = load_json(out) or {}
+    checks.eq("cpu guardrail: named", d.get("guardrail"), "max-child-cpu")
+    end = d.get("target_end", {})
+    checks.eq("a child deaf to EOF is terminated after --drain", end.get("stopped_by"), "terminated")
+    checks.check("... after about 1 s", 0.9 <= end.get("stdin_close_s", 0) <= 3, f"{end}")
+    checks.eq("... and its exit says SIGTERM", end.get("exit"), "killed by signal 15 (Terminated)")
+
+
 def bad_input():
     r = run(SURGE, ["run", consumer(), "--ack", "ack .+", "--transactions", "5", "--progress", "none"])
     checks.eq("bad: --ack without a group is exit 2", r.rc, 2)
@@ -128,5 +153,6 @@ with tempfile.TemporaryDirectory() as tmp:
     crash(tmp)
     to_file(tmp)
     to_stdout()
+    guardrails(tmp)
     bad_input()
 checks.finish()
