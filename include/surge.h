@@ -123,6 +123,14 @@ typedef struct surge_config {
     const char *ack;           /* exec: regex with one capture group, the message id, matched on the child's stdout */
     double drain;              /* seconds consumers may drain the queues at the end, and a child may take to exit; default 10 */
 
+    /* A system to watch (docs/watch.md): "pid:N" (that process and its
+     * descendants), "cgroup:PATH" (cgroup v2), "host", or "cmd:COMMAND"
+     * (prints a CPU percentage). Its CPU and memory become the gauges
+     * cpu_pct and mem_pct (percent of the whole machine). NULL none. */
+    const char *watch;
+    double max_cpu;            /* guardrail on the watched system's cpu_pct; 0 none */
+    double max_mem;            /* ... and mem_pct; 0 none */
+
     double time_scale;         /* > 0: the pattern's durations divided by it, rates unchanged (a day in minutes); 0 or 1 none */
 } surge_config;
 
