@@ -3,14 +3,15 @@
 #
 #   ./bench/run.sh [SURGE]          SURGE defaults to build/surge; `make bench` runs this
 #   BENCH_QUICK=1 ./bench/run.sh    a smoke run in ~1 min: fewer operations, 2 s runs, 100k rows
-#   BENCH_SERVERS=0 ./bench/run.sh  without the PostgreSQL / MariaDB benchmarks (seed, point_select)
+#   BENCH_SERVERS=0 ./bench/run.sh  without the server benchmarks (seed, point_select, queue's Redis part)
 #
 # Not a timed test: it never fails on a number, only when surge itself fails.
-# About 6 minutes on 2 cores; run it on a quiet machine and read the
+# About 8.5 minutes on 2 cores; run it on a quiet machine and read the
 # "others (cores)" columns (the noise) before trusting a number.
 #
 # The server benchmarks install what they need (scripts/deps.sh bench: sysbench,
-# the mariadb client; tests/servers.sh: PostgreSQL 15 with pgbench, MariaDB),
+# the mariadb client, redis-benchmark; tests/servers.sh: PostgreSQL 15 with
+# pgbench, MariaDB, Redis),
 # start their own servers on loopback in a temp dir and stop them at the end.
 set -eu
 
@@ -28,11 +29,13 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
     rate_args="--seconds 2"
     seed_args="--rows 100000 --repeat 1"
     point_args="--seconds 2 --repeat 1 --scale 1"
+    queue_args="--requests 200000 --repeat 1 --messages 500000"
 else
     overhead_args="--repeat 3"
     rate_args="--seconds 10"
     seed_args="--rows 1000000 --repeat 3"
     point_args="--seconds 10 --repeat 3 --scale 10"
+    queue_args="--requests 1000000 --repeat 3 --messages 5000000"
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/surge-bench.XXXXXX")
@@ -53,6 +56,10 @@ if [ "${BENCH_SERVERS:-1}" = 1 ]; then
     "$here/../scripts/deps.sh" bench >&2
     python3 -B "$here/seed.py" "$surge" $seed_args --tmpdir "$tmp" || status=1
     python3 -B "$here/point_select.py" "$surge" $point_args --tmpdir "$tmp" || status=1
+    python3 -B "$here/queue.py" "$surge" $queue_args --tmpdir "$tmp" || status=1
+else
+    # No servers: queue.py's JSON-lines part only.
+    python3 -B "$here/queue.py" "$surge" $queue_args --only jsonl --tmpdir "$tmp" || status=1
 fi
 echo "Benchmarks took $(( $(date +%s) - start )) s."
 exit $status
