@@ -10,8 +10,12 @@
  *                        rate {current, target, throughput}, latency_ms, service_ms,
  *                        lag_ms, by_op [{name, weight, ok, failed, latency_ms, service_ms}],
  *                        errors [{message, op, count}] (the 20 most frequent),
- *                        thresholds [{expr, ok, value, detail}]}
- *   GET /api/metrics    {interval_s, samples [history samples with t > since]}
+ *                        thresholds [{expr, ok, value, detail}],
+ *                        gauges {NAME: {last, min, max, mean, samples}},
+ *                        observed {NAME: {count, lost, latency_ms}},
+ *                        target_end {NAME: number or text}}
+ *   GET /api/metrics    {interval_s, samples [history samples with t > since,
+ *                        each gauge a field: number, or null without a reading]}
  *   GET /api/events     {total, events [the last 200 event objects, oldest first]}
  */
 #include "out/dash.h"
@@ -111,6 +115,56 @@ static void status_lists(jsonw *w, const surge_result *r)
     jsonw_end(w);
 }
 
+/* Queue and process targets, in the result file's shape (json.c's
+ * write_target): objects keyed by name, empty for other targets. */
+static void status_target(jsonw *w, const surge_result *r)
+{
+    jsonw_key(w, "gauges");
+    jsonw_object(w);
+    for (int i = 0; i < r->ngauges; i++) {
+        const surge_gauge *gs = &r->gauges[i];
+        if (!gs->name)
+            continue;   /* its copy ran out of memory */
+        jsonw_key(w, gs->name);
+        jsonw_object_flat(w);
+        num(w, "last", gs->last);
+        num(w, "min", gs->min);
+        num(w, "max", gs->max);
+        num(w, "mean", gs->mean);
+        count(w, "samples", gs->samples);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+
+    jsonw_key(w, "observed");
+    jsonw_object(w);
+    for (int i = 0; i < r->nobserved; i++) {
+        const surge_observed *o = &r->observed[i];
+        if (!o->name)
+            continue;
+        jsonw_key(w, o->name);
+        jsonw_object_flat(w);
+        count(w, "count", o->count);
+        count(w, "lost", o->lost);
+        latency(w, "latency_ms", &o->latency_ms);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+
+    jsonw_key(w, "target_end");
+    jsonw_object(w);
+    for (int i = 0; i < r->nfacts; i++) {
+        const surge_fact *f = &r->facts[i];
+        if (!f->name)
+            continue;
+        if (f->text)
+            str(w, f->name, f->text);
+        else
+            num(w, f->name, f->value);
+    }
+    jsonw_end(w);
+}
+
 void dash_write_status(const dash_state *s, FILE *out)
 {
     const surge_result *r = &s->r;
@@ -172,6 +226,7 @@ void dash_write_status(const dash_state *s, FILE *out)
     latency(&w, "service_ms", &r->service_ms);
     latency(&w, "lag_ms", &r->lag_ms);
     status_lists(&w, r);
+    status_target(&w, r);
     jsonw_end(&w);
     jsonw_finish(&w);
 }
@@ -203,6 +258,11 @@ void dash_write_metrics(const dash_state *s, double since, FILE *out)
         num(&w, "mean_ms", x->mean_ms);
         jsonw_key(&w, "phase");
         jsonw_int(&w, x->phase);
+        /* Gauges only grow (a name keeps its column), so the current
+         * names fit every sample kept; one not read yet is NaN: null. */
+        for (int g = 0; g < s->r.ngauges; g++)
+            if (s->r.gauges[g].name)
+                num(&w, s->r.gauges[g].name, x->gauge[g]);
         jsonw_end(&w);
     }
     jsonw_end(&w);

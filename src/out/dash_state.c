@@ -12,6 +12,17 @@ static char *dup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* Every array pointer cleared, before it is copied or after it is freed. */
+static void clear_arrays(surge_result *r)
+{
+    r->ops = NULL, r->nops = 0;
+    r->errors = NULL, r->nerrors = 0;
+    r->thresholds = NULL, r->nthresholds = 0;
+    r->gauges = NULL, r->ngauges = 0;
+    r->observed = NULL, r->nobserved = 0;
+    r->facts = NULL, r->nfacts = 0;
+}
+
 /* Free what the copy owns: the strings and arrays, not hist. */
 static void free_copy(surge_result *r)
 {
@@ -34,9 +45,18 @@ static void free_copy(surge_result *r)
         free((char *)r->thresholds[i].detail);
     }
     free((void *)r->thresholds);
-    r->ops = NULL, r->nops = 0;
-    r->errors = NULL, r->nerrors = 0;
-    r->thresholds = NULL, r->nthresholds = 0;
+    for (int i = 0; i < r->ngauges; i++)
+        free((char *)r->gauges[i].name);
+    free((void *)r->gauges);
+    for (int i = 0; i < r->nobserved; i++)
+        free((char *)r->observed[i].name);
+    free((void *)r->observed);
+    for (int i = 0; i < r->nfacts; i++) {
+        free((char *)r->facts[i].name);
+        free((char *)r->facts[i].text);
+    }
+    free((void *)r->facts);
+    clear_arrays(r);
 }
 
 int dash_state_init(dash_state *s)
@@ -88,6 +108,41 @@ static void copy_arrays(surge_result *to, const surge_result *live)
     }
 }
 
+/* The target's part: gauges, observed latencies, facts. */
+static void copy_target(surge_result *to, const surge_result *live)
+{
+    int ng = live->ngauges < SURGE_MAX_GAUGES ? live->ngauges : SURGE_MAX_GAUGES;
+    surge_gauge *gs = ng > 0 ? calloc((size_t)ng, sizeof *gs) : NULL;
+    if (gs) {
+        for (int i = 0; i < ng; i++) {
+            gs[i] = live->gauges[i];
+            gs[i].name = dup(live->gauges[i].name);
+        }
+        to->gauges = gs, to->ngauges = ng;
+    }
+    surge_observed *obs = live->nobserved > 0 ? calloc((size_t)live->nobserved, sizeof *obs) : NULL;
+    if (obs) {
+        for (int i = 0; i < live->nobserved; i++) {
+            obs[i] = live->observed[i];
+            obs[i].name = dup(live->observed[i].name);
+        }
+        to->observed = obs, to->nobserved = live->nobserved;
+    }
+    surge_fact *facts = live->nfacts > 0 ? calloc((size_t)live->nfacts, sizeof *facts) : NULL;
+    if (facts) {
+        for (int i = 0; i < live->nfacts; i++) {
+            facts[i] = live->facts[i];
+            facts[i].name = dup(live->facts[i].name);
+            facts[i].text = dup(live->facts[i].text);
+            if (live->facts[i].text && !facts[i].text) {
+                free((char *)facts[i].name);   /* not shown as a number it isn't: not shown */
+                facts[i].name = NULL;
+            }
+        }
+        to->facts = facts, to->nfacts = live->nfacts;
+    }
+}
+
 /* Append the samples newer than the newest kept, dropping the oldest past
  * DASH_HISTORY. The generator's history is a sliding window too, so "newer
  * than what we have" is the only way to tell the new ones. */
@@ -124,10 +179,9 @@ void dash_state_update(dash_state *s, const surge_result *live)
     s->r.pattern = dup(live->pattern);
     s->r.mode = dup(live->mode);
     s->r.arrivals = dup(live->arrivals);
-    s->r.ops = NULL, s->r.nops = 0;
-    s->r.errors = NULL, s->r.nerrors = 0;
-    s->r.thresholds = NULL, s->r.nthresholds = 0;
+    clear_arrays(&s->r);
     copy_arrays(&s->r, live);
+    copy_target(&s->r, live);
     merge_history(s, live);
     s->r.history = s->hist;
     s->r.nhistory = s->nhist;

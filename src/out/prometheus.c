@@ -7,6 +7,8 @@
  * _count) over the whole run, from the same merged histograms as the result
  * file: a scraper gets surge's own percentiles, never an average of them.
  * The histograms hold successful operations only, so _count is ok.
+ * Queue and process targets add their gauges and the latencies observed on
+ * the far side (surge_target_gauge, surge_observed_*), by name.
  */
 #include "out/dash.h"
 
@@ -58,10 +60,22 @@ static void plain(FILE *out, const char *name, double v)
     value(out, v);
 }
 
-/* One summary's series: quantiles, _sum and _count, for one operation
- * (op NULL: all of them). No operation, no quantiles: NaN, as client
- * libraries write an empty summary. */
-static void summary(FILE *out, const char *name, const char *op, const surge_latency *l, uint64_t n)
+/* "{key="v"" opened for a series of name, or nothing when key is NULL;
+ * whether a label was written (so the next one needs a comma). */
+static bool open_series(FILE *out, const char *name, const char *suffix, const char *key, const char *v)
+{
+    fprintf(out, "%s%s", name, suffix);
+    if (!key)
+        return false;
+    fputc('{', out);
+    label(out, key, v, true);
+    return true;
+}
+
+/* One summary's series: quantiles, _sum and _count, for one labelled
+ * thing (key="v": op="insert", name="dequeue"; key NULL: none). Nothing
+ * counted, no quantiles: NaN, as client libraries write an empty summary. */
+static void summary(FILE *out, const char *name, const char *key, const char *v, const surge_latency *l, uint64_t n)
 {
     static const struct { const char *q; size_t off; } qs[] = {
         { "0.5", offsetof(surge_latency, p50) },   { "0.9", offsetof(surge_latency, p90) },
@@ -70,27 +84,63 @@ static void summary(FILE *out, const char *name, const char *op, const surge_lat
     };
     for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
         double ms = *(const double *)((const char *)l + qs[i].off);
-        fprintf(out, "%s{", name);
-        if (op)
-            label(out, "op", op, true);
-        label(out, "quantile", qs[i].q, !op);
+        bool more = open_series(out, name, "", key, v);
+        if (!more)
+            fputc('{', out);
+        label(out, "quantile", qs[i].q, !more);
         fputc('}', out);
         value(out, n ? ms / 1e3 : NAN);
     }
-    fprintf(out, "%s_sum", name);
-    if (op) {
-        fputc('{', out);
-        label(out, "op", op, true);
+    if (open_series(out, name, "_sum", key, v))
         fputc('}', out);
-    }
     value(out, l->mean / 1e3 * (double)n);
-    fprintf(out, "%s_count", name);
-    if (op) {
-        fputc('{', out);
-        label(out, "op", op, true);
+    if (open_series(out, name, "_count", key, v))
         fputc('}', out);
-    }
     value(out, (double)n);
+}
+
+/* One series labelled name="v" of a per-name family. */
+static void named(FILE *out, const char *family_name, const char *v, double x)
+{
+    open_series(out, family_name, "", "name", v);
+    fputc('}', out);
+    value(out, x);
+}
+
+/* Queue and process targets: the gauges' latest readings and the latencies
+ * the target side observed. Left out for targets without them. A gauge
+ * without a reading in the newest sample (NaN: a child gone, a read that
+ * failed) is left out rather than sent as NaN: a series missing from a
+ * scrape reads as "no value", where NaN would spoil every sum over it. */
+static void target_families(FILE *out, const dash_state *s)
+{
+    const surge_result *r = &s->r;
+    const surge_sample *newest = s->nhist ? &s->hist[s->nhist - 1] : NULL;
+    if (r->ngauges > 0) {
+        family(out, "surge_target_gauge", "gauge",
+               "The target's own numbers at the end of the last interval (queue depth, a child's CPU %), by name.");
+        for (int i = 0; newest && i < r->ngauges && i < SURGE_MAX_GAUGES; i++)
+            if (r->gauges[i].name && !isnan(newest->gauge[i]))
+                named(out, "surge_target_gauge", r->gauges[i].name, newest->gauge[i]);
+    }
+    if (r->nobserved > 0) {
+        family(out, "surge_observed_total", "counter",
+               "Messages the target side observed (dequeued by consumers, acknowledged by the child), by name.");
+        for (int i = 0; i < r->nobserved; i++)
+            if (r->observed[i].name)
+                named(out, "surge_observed_total", r->observed[i].name, (double)r->observed[i].count);
+        family(out, "surge_observed_lost_total", "counter",
+               "Messages sent and never observed (known at the end of the run), by name.");
+        for (int i = 0; i < r->nobserved; i++)
+            if (r->observed[i].name)
+                named(out, "surge_observed_lost_total", r->observed[i].name, (double)r->observed[i].lost);
+        family(out, "surge_observed_latency_seconds", "summary",
+               "Latency the target side observed (enqueue to dequeue, send to acknowledgement), over the run.");
+        for (int i = 0; i < r->nobserved; i++)
+            if (r->observed[i].name)
+                summary(out, "surge_observed_latency_seconds", "name", r->observed[i].name,
+                        &r->observed[i].latency_ms, r->observed[i].count);
+    }
 }
 
 void dash_write_prometheus(const dash_state *s, FILE *out)
@@ -142,11 +192,11 @@ void dash_write_prometheus(const dash_state *s, FILE *out)
 
     family(out, "surge_latency_seconds", "summary",
            "Latency from each operation's intended start, successful operations, over the run.");
-    summary(out, "surge_latency_seconds", NULL, &r->latency_ms, r->ops_ok);
+    summary(out, "surge_latency_seconds", NULL, NULL, &r->latency_ms, r->ops_ok);
     family(out, "surge_operation_latency_seconds", "summary",
            "Latency from the intended start by operation, successful operations, over the run.");
     for (int i = 0; i < r->nops; i++)
-        summary(out, "surge_operation_latency_seconds", r->ops[i].name, &r->ops[i].latency_ms, r->ops[i].ok);
+        summary(out, "surge_operation_latency_seconds", "op", r->ops[i].name, &r->ops[i].latency_ms, r->ops[i].ok);
 
     if (r->nthresholds > 0) {
         family(out, "surge_threshold_ok", "gauge", "1 while the threshold holds, 0 once it has failed.");
@@ -157,4 +207,5 @@ void dash_write_prometheus(const dash_state *s, FILE *out)
             value(out, r->thresholds[i].ok);
         }
     }
+    target_families(out, s);
 }

@@ -5,8 +5,13 @@ from web/package-lock.json: tests/web/dashboard.mjs) opens the dashboard of
 a running generator (null: target, noop, 200 ops/s), waits until the
 charts have drawn points, clicks Pause and checks /api/status says paused,
 then Resume and Stop; and opens an HTML report from a real run and checks
-its charts drew. Screenshots go to the build directory (dashboard.png,
-report.png) for a person to look at.
+its charts drew. Then a queue target: an exec: run with --ack (the
+consumer tests/cli/queue_consumer.py), whose dashboard must show the
+acknowledgement latency in its "Observed by the target" table and chart
+the consumer's CPU and memory, and whose report must show the same table
+and how the consumer ended. Screenshots go to the build directory
+(dashboard.png, report.png, dashboard-queue.png, report-queue.png) for a
+person to look at.
 
 The generator is `surge run ... --dashboard 127.0.0.1:0` when surge run
 has --dashboard, else the test_dashboard program in serve mode.
@@ -37,16 +42,8 @@ if not ok:
     checks.finish()
 
 
-def start_dashboard():
-    """A running generator with a dashboard: (process, port) or (process, None)."""
-    help_text = run(SURGE, ["run", "--help"]).out
-    if "--dashboard" in help_text:
-        cmd = [SURGE, "run", "null:", "--workload", "noop", "--threads", "1", "--pattern", "constant(200, 60s)",
-               "--dashboard", "127.0.0.1:0"]
-        stream, pattern = "stderr", r"http://[^\s/]+:(\d+)/"
-    else:
-        cmd = [os.path.join(BUILD, "test_dashboard"), "--serve", "60"]
-        stream, pattern = "stdout", r"^port (\d+)$"
+def start(cmd, stream, pattern):
+    """Start cmd and find its dashboard's port in its output: (process, port or None)."""
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     found = []
     done = threading.Event()
@@ -63,7 +60,75 @@ def start_dashboard():
     other = p.stderr if stream == "stdout" else p.stdout
     threading.Thread(target=lambda: other.read(), daemon=True).start()
     done.wait(20)
-    return p, (found[0] if found else None), " ".join(cmd[:2])
+    return p, (found[0] if found else None)
+
+
+def has_dashboard():
+    return "--dashboard" in run(SURGE, ["run", "--help"]).out
+
+
+def start_dashboard():
+    """A running generator with a dashboard: (process, port or None, how)."""
+    if has_dashboard():
+        cmd = [SURGE, "run", "null:", "--workload", "noop", "--threads", "1", "--pattern", "constant(200, 60s)",
+               "--dashboard", "127.0.0.1:0"]
+        p, port = start(cmd, "stderr", r"http://[^\s/]+:(\d+)/")
+    else:
+        cmd = [os.path.join(BUILD, "test_dashboard"), "--serve", "60"]
+        p, port = start(cmd, "stdout", r"^port (\d+)$")
+    return p, port, " ".join(cmd[:2])
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def browse(args):
+    """Run tests/web/dashboard.mjs with args; its checks become ours."""
+    args = ["node", os.path.join(ROOT, "tests", "web", "dashboard.mjs"), "--shots", BUILD] + args
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=150, cwd=ROOT)
+        lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+        for ln in lines:
+            c = json.loads(ln)
+            checks.check(c["label"], c["ok"], c["detail"])
+        checks.check("the browser script ran", lines and out.returncode in (0, 1),
+                     f"rc={out.returncode} {out.stderr[-400:]}")
+    except subprocess.TimeoutExpired:
+        checks.check("the browser script finished within 150 s", False)
+
+
+def queue_run(tmp):
+    """An exec: run with --ack, its dashboard looked at live (the page
+    stops it), then its report: what the queue target adds, from a real
+    consumer rather than made-up numbers."""
+    if not has_dashboard():
+        print("note: surge run has no --dashboard: the queue target's pages are not opened")
+        return
+    consumer = os.path.join(ROOT, "tests", "cli", "queue_consumer.py")
+    result, page = os.path.join(tmp, "q.json"), os.path.join(tmp, "q.html")
+    cmd = [SURGE, "run", f"exec:'{sys.executable}' '{consumer}' --delay-ms 1", "--ack", "^ack (.+)$",
+           "--pattern", "constant(100, 60s)", "--dashboard", "127.0.0.1:0", "--out", "json:" + result]
+    proc, port = start(cmd, "stderr", r"http://[^\s/]+:(\d+)/")
+    try:
+        if checks.check("queue: the exec: run's dashboard is up", port is not None, "no port printed"):
+            browse(["--queue-url", f"http://127.0.0.1:{port}/"])
+        try:
+            rc = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            rc = None
+        checks.check("queue: the run ended after Stop, exit 0", rc == 0, f"rc={rc}")
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+    r = run(SURGE, ["report", result, "-o", page])
+    if checks.check("queue: report written", r.rc == 0, r.describe()):
+        browse(["--queue-report", page])
 
 
 def make_report(tmp):
@@ -99,26 +164,10 @@ with tempfile.TemporaryDirectory() as tmp:
     proc, port, how = start_dashboard()
     try:
         if checks.check(f"the dashboard is up ({how})", port is not None, "no port printed"):
-            args = ["node", os.path.join(ROOT, "tests", "web", "dashboard.mjs"), "--url", f"http://127.0.0.1:{port}/",
-                    "--shots", BUILD]
-            if report:
-                args += ["--report", report]
-            try:
-                out = subprocess.run(args, capture_output=True, text=True, timeout=150, cwd=ROOT)
-                lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-                for ln in lines:
-                    c = json.loads(ln)
-                    checks.check(c["label"], c["ok"], c["detail"])
-                checks.check("the browser script ran", lines and out.returncode in (0, 1),
-                             f"rc={out.returncode} {out.stderr[-400:]}")
-            except subprocess.TimeoutExpired:
-                checks.check("the browser script finished within 150 s", False)
+            browse(["--url", f"http://127.0.0.1:{port}/"] + (["--report", report] if report else []))
         print(f"screenshots: {os.path.join(BUILD, 'dashboard.png')}" + (f", {os.path.join(BUILD, 'report.png')}" if report else ""))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+    queue_run(tmp)
+    print(f"screenshots: {os.path.join(BUILD, 'dashboard-queue.png')}, {os.path.join(BUILD, 'report-queue.png')}")
 checks.finish()

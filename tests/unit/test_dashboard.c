@@ -2,8 +2,9 @@
  * against a running generator (null: target, noop workload, 200 ops/s):
  * the page, /api/status, /api/metrics, /api/events, Prometheus text at
  * /metrics (parsed strictly, tests/unit/promtext.h), pause / resume / stop,
- * the token and the address rules. And the parts under the server on their
- * own: the deep copy, the history bound, label escaping.
+ * the token and the address rules; a queue target's gauges, observed
+ * latencies and end facts through all three. And the parts under the server
+ * on their own: the deep copy, the history bound, label escaping.
  *
  *   test_dashboard                    run the checks
  *   test_dashboard --serve SECONDS    run a generator with a dashboard on a
@@ -138,6 +139,22 @@ static bool scrape(int port, prom *p)
     return ok;
 }
 
+static bool prom_has(const prom *p, const char *name, const char *labels)
+{
+    for (int i = 0; i < p->n; i++)
+        if (strcmp(p->s[i].name, name) == 0 && strcmp(p->s[i].labels, labels) == 0)
+            return true;
+    return false;
+}
+
+static bool prom_has_family(const prom *p, const char *name)
+{
+    for (int i = 0; i < p->nf; i++)
+        if (strcmp(p->f[i].name, name) == 0)
+            return true;
+    return false;
+}
+
 /* ---- the live run ----------------------------------------------------- */
 
 static void check_page(int port)
@@ -165,6 +182,8 @@ static void check_api(int port)
           "status says what runs: %.300s", r.body);
     CHECK(json_num(r.body, "ok") > 0 && json_num(r.body, "elapsed_s") > 0, "status counts: %.300s", r.body);
     CHECK(r.body && strstr(r.body, "\"by_op\":[{\"name\":\"noop\""), "status has the operation");
+    CHECK(r.body && strstr(r.body, "\"gauges\":{},\"observed\":{},\"target_end\":{}"),
+          "null: has no gauges, nothing observed, no end facts: empty objects");
     http_reply_free(&r);
 
     r = get(port, "/api/metrics");
@@ -209,6 +228,8 @@ static void check_prometheus_live(int port)
     CHECK(prom_get(&p, "surge_operation_latency_seconds_count", "op=noop") ==
               prom_get(&p, "surge_operation_ops_total", "op=noop,result=ok"), "summary count = ok");
     CHECK(prom_get(&p, "surge_info", "version=" SURGE_VERSION ",target=null:,workload=noop,mode=open") == 1, "info");
+    CHECK(!prom_has_family(&p, "surge_target_gauge") && !prom_has_family(&p, "surge_observed_total"),
+          "null: no target families");
 }
 
 static void check_methods(int port)
@@ -530,6 +551,101 @@ static void test_prometheus_escaping(void)
         CHECK(prom_parse(&p, broken[i]) != 0, "the test's parser accepts broken text %zu", i);
 }
 
+/* ---- a queue target's parts --------------------------------------------- */
+
+/* A redis-like result (gauges, consumers' dequeue latency, how it ended)
+ * goes through the deep copy and comes out, over HTTP, in /api/status,
+ * /api/metrics and /metrics with the values put in: nothing of it is read
+ * after the update returns (its strings are scribbled over and freed). */
+static void test_target(void)
+{
+    char err[512];
+    surge_dashboard *d = surge_dashboard_start("127.0.0.1:0", NULL, NULL, err, sizeof err);
+    CHECK(d != NULL, "dashboard without a generator: %s", err);
+    if (!d)
+        return;
+    int port = surge_dashboard_port(d);
+
+    char *names[] = { strdup("queue_depth"), strdup("queue_depth_a"), strdup("dequeue"), strdup("dequeue.a"),
+                      strdup("drained"), strdup("yes"), strdup("left_in_queue"), strdup("redis://h/0?queue=a") };
+    surge_gauge gauges[2] = {
+        { .name = names[0], .last = 7, .min = 0, .max = 12, .mean = 5.5, .samples = 3 },
+        { .name = names[1], .last = 4, .min = 4, .max = 4, .mean = 4, .samples = 1 },
+    };
+    surge_observed observed[2] = {
+        { .name = names[2], .count = 1000, .lost = 2,
+          .latency_ms = { .p50 = 0.25, .p90 = 1, .p95 = 2, .p99 = 4, .p999 = 8, .mean = 0.5, .min = 0.125, .max = 16 } },
+        { .name = names[3], .count = 0, .lost = 0 },
+    };
+    surge_fact facts[2] = { { .name = names[4], .text = names[5] }, { .name = names[6], .value = 3 } };
+    surge_sample hist[3] = { { .t = 1 }, { .t = 2 }, { .t = 3 } };
+    double depth[3] = { 0, 12, 7 }, depth_a[3] = { NAN, 4, NAN };   /* queue a: one reading, in the middle */
+    for (int i = 0; i < 3; i++) {
+        for (int g = 0; g < SURGE_MAX_GAUGES; g++)
+            hist[i].gauge[g] = NAN;
+        hist[i].gauge[0] = depth[i];
+        hist[i].gauge[1] = depth_a[i];
+    }
+    surge_result live = { .state = SURGE_STATE_DONE, .target = names[7], .workload = "queue", .mode = "open",
+                          .interval_s = 1, .nhistory = 3, .history = hist, .ngauges = 2, .gauges = gauges,
+                          .nobserved = 2, .observed = observed, .nfacts = 2, .facts = facts };
+    surge_dashboard_update(d, &live);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        memset(names[i], 'x', strlen(names[i]));
+        free(names[i]);
+    }
+
+    http_reply r = get(port, "/api/status");
+    const char *body = r.body ? r.body : "";
+    CHECK(r.status == 200 && json_object(&r), "status: %d %.300s", r.status, body);
+    CHECK(strstr(body, "\"gauges\":{\"queue_depth\":{\"last\":7,\"min\":0,\"max\":12,\"mean\":5.5,"
+                                   "\"samples\":3},\"queue_depth_a\":{\"last\":4,\"min\":4,\"max\":4,\"mean\":4,\"samples\":1}}"),
+          "status: gauges as in the result file: %.600s", body);
+    CHECK(strstr(body, "\"observed\":{\"dequeue\":{\"count\":1000,\"lost\":2,\"latency_ms\":{\"p50\":0.25,"
+                                   "\"p90\":1,\"p95\":2,\"p99\":4,\"p999\":8,\"mean\":0.5,\"min\":0.125,\"max\":16}},"
+                                   "\"dequeue.a\":{\"count\":0,\"lost\":0,"),
+          "status: observed as in the result file: %.900s", body);
+    CHECK(strstr(body, "\"target_end\":{\"drained\":\"yes\",\"left_in_queue\":3}"),
+          "status: target_end, text and number: %.900s", body);
+    CHECK(strstr(body, "\"target\":\"redis://h/0?queue=a\""), "status: the target, copied");
+    http_reply_free(&r);
+
+    r = get(port, "/api/metrics?since=1");
+    body = r.body ? r.body : "";
+    CHECK(r.status == 200 && json_object(&r), "metrics: %d %.300s", r.status, body);
+    CHECK(strstr(body, "\"phase\":0,\"queue_depth\":12,\"queue_depth_a\":4}") &&
+              strstr(body, "\"phase\":0,\"queue_depth\":7,\"queue_depth_a\":null}"),
+          "metrics: each gauge a field of its sample, null without a reading: %.600s", body);
+    CHECK(count_of(body, "{\"t\":") == 2, "metrics: since=1 leaves 2 samples");
+    http_reply_free(&r);
+
+    static prom p;
+    if (scrape(port, &p)) {
+        CHECK(prom_get(&p, "surge_target_gauge", "name=queue_depth") == 7, "the newest depth: %g",
+              prom_get(&p, "surge_target_gauge", "name=queue_depth"));
+        CHECK(!prom_has(&p, "surge_target_gauge", "name=queue_depth_a"), "no reading in the newest sample: no series");
+        CHECK(prom_get(&p, "surge_observed_total", "name=dequeue") == 1000 &&
+                  prom_get(&p, "surge_observed_total", "name=dequeue.a") == 0, "observed counts");
+        CHECK(prom_get(&p, "surge_observed_lost_total", "name=dequeue") == 2, "lost");
+        CHECK(prom_get(&p, "surge_observed_latency_seconds", "name=dequeue,quantile=0.5") == 0.25 / 1e3 &&
+                  prom_get(&p, "surge_observed_latency_seconds", "name=dequeue,quantile=0.99") == 4 / 1e3 &&
+                  prom_get(&p, "surge_observed_latency_seconds", "name=dequeue,quantile=0.999") == 8 / 1e3,
+              "observed quantiles, ms -> s");
+        CHECK(prom_get(&p, "surge_observed_latency_seconds_count", "name=dequeue") == 1000 &&
+                  fabs(prom_get(&p, "surge_observed_latency_seconds_sum", "name=dequeue") - 0.5) < 1e-12,
+              "observed _count and _sum (mean x count, in s)");
+        CHECK(isnan(prom_get(&p, "surge_observed_latency_seconds", "name=dequeue.a,quantile=0.5")) &&
+                  prom_has(&p, "surge_observed_latency_seconds", "name=dequeue.a,quantile=0.5"),
+              "nothing observed: NaN quantiles, as an empty summary");
+        for (int i = 0; i < p.nf; i++)
+            if (strncmp(p.f[i].name, "surge_observed", 14) == 0 || strcmp(p.f[i].name, "surge_target_gauge") == 0)
+                CHECK(strcmp(p.f[i].type, strstr(p.f[i].name, "latency") ? "summary"
+                                              : strstr(p.f[i].name, "_total") ? "counter" : "gauge") == 0,
+                      "%s: type %s", p.f[i].name, p.f[i].type);
+    }
+    surge_dashboard_stop(d);
+}
+
 /* ---- serve mode, for the browser test --------------------------------------- */
 
 static int serve(double seconds)
@@ -555,6 +671,7 @@ int main(int argc, char **argv)
         return serve(atof(argv[2]));
     test_state();
     test_prometheus_escaping();
+    test_target();
     test_addresses();
     test_token();
     test_live();

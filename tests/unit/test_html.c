@@ -1,6 +1,8 @@
 /* test_html.c - the HTML report (surge_report_html) and the JSON checker
- * under it (jsonv): what the page must hold, what must not break out of
- * its <script>, and the errors for files that are not results. */
+ * under it (jsonv): what the page must hold (a queue target's gauges,
+ * observed latencies and end too), what must not break out of its
+ * <script>, and the errors for files that are not results. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,9 +196,72 @@ static void test_members(void)
     CHECK(jsonv_check("{}x", 2, &t, NULL, NULL, err, sizeof err) == 0, "n bounds the text");
 }
 
+/* A queue target's result, as the JSON writer writes it, goes into the
+ * report whole: the gauges (a field of every sample too), what the target
+ * observed and how it ended; and the renderer has the parts that show them. */
+static void test_target_parts(void)
+{
+    surge_gauge gauges[2] = { { .name = "child_cpu_pct", .last = 12.5, .min = 0, .max = 50, .mean = 20, .samples = 2 },
+                              { .name = "child_rss_mb", .last = 13.75, .min = 13.75, .max = 13.75, .mean = 13.75, .samples = 1 } };
+    surge_observed ack = { .name = "ack", .count = 998, .lost = 2,
+                           .latency_ms = { .p50 = 2, .p90 = 3, .p95 = 4, .p99 = 60, .p999 = 90, .mean = 3, .min = 1, .max = 91 } };
+    surge_fact facts[2] = { { .name = "stopped_by", .text = "eof" }, { .name = "stdin_close_s", .value = 0.008 } };
+    surge_sample hist[2] = { { .t = 1, .length = 1, .phase = 0 }, { .t = 2, .length = 1, .phase = 0 } };
+    for (int i = 0; i < 2; i++)
+        for (int g = 0; g < SURGE_MAX_GAUGES; g++)
+            hist[i].gauge[g] = NAN;
+    hist[0].gauge[0] = 50, hist[1].gauge[0] = 12.5, hist[1].gauge[1] = 13.75;   /* no memory reading at t=1 */
+    surge_result r = { .state = SURGE_STATE_DONE, .target = "exec:consumer", .workload = "queue", .mode = "open",
+                       .interval_s = 1, .planned_s = 2, .nhistory = 2, .history = hist, .ngauges = 2, .gauges = gauges,
+                       .nobserved = 1, .observed = &ack, .nfacts = 2, .facts = facts };
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&json, &len);
+    CHECK(surge_result_write_json(&r, f) == 0, "the result writes");
+    fclose(f);
+
+    char err[256];
+    char *html = report(json, err, sizeof err);
+    CHECK(html != NULL, "report failed: %s", err);
+    char seed[32];
+    char *data = html ? embedded(html, seed, sizeof seed) : NULL;
+    CHECK(data != NULL, "the data element is there");
+    if (data) {
+        unescape_lt(data);
+        CHECK(strcmp(data, json) == 0, "the result is embedded as written");
+        /* The compact shapes the renderer reads (the writer pretty-prints:
+         * compare without the white space). */
+        char *flat = data, *w = data;
+        for (const char *p = data; *p; p++)
+            if (*p != ' ' && *p != '\n')
+                *w++ = *p;
+        *w = '\0';
+        CHECK(strstr(flat, "\"observed\":{\"ack\":{\"count\":998,\"lost\":2,\"latency_ms\":{\"p50\":2,"), "observed: %s", flat);
+        CHECK(strstr(flat, "\"gauges\":{\"child_cpu_pct\":{\"last\":12.5,"), "gauges: %s", flat);
+        CHECK(strstr(flat, "\"target_end\":{\"stopped_by\":\"eof\",\"stdin_close_s\":0.008}"), "target_end: %s", flat);
+        CHECK(strstr(flat, "\"phase\":0,\"child_cpu_pct\":50,\"child_rss_mb\":null}") &&
+                  strstr(flat, "\"phase\":0,\"child_cpu_pct\":12.5,\"child_rss_mb\":13.75}"),
+              "each gauge a field of its sample, null without a reading: %s", flat);
+    }
+    if (html) {
+        CHECK(strstr(html, "'Observed by the target'") && strstr(html, "Surge.observedTable(r.observed)"),
+              "the renderer draws the observed table from the result's observed");
+        CHECK(strstr(html, "'Target end'") && strstr(html, "Surge.targetEndList(r.target_end)"),
+              "and the target's end from target_end");
+        CHECK(strstr(html, "Surge.gaugeTable(r.gauges)") && strstr(html, "Surge.extraCharts(Surge.extraKeys(history))"),
+              "and the gauges: a table, and charts of the samples' extra fields");
+        CHECK(strstr(html, "child_cpu_pct: {") && strstr(html, "child_rss_mb: {") && strstr(html, "queue_depth: {"),
+              "the known gauges have titles and formats of their own");
+    }
+    free(data);
+    free(html);
+    free(json);
+}
+
 int main(void)
 {
     test_report_page();
+    test_target_parts();
     test_bad_input();
     test_write_error();
     test_members();

@@ -161,17 +161,30 @@ const Surge = (() => {
     },
   };
 
-  /* Fields a sample may carry beyond the ones above (queue depth, the
-   * target's CPU ...): each present one gets its own chart. */
+  /* Fields a sample may carry beyond the ones above: the target's gauges
+   * (docs/result.md). Each gets a chart; the queue depths share one, the
+   * total over the per-queue ones, since they count the same thing. */
   const KNOWN = new Set(['t', 'length', 'target_rate', 'actual_rate', 'ok', 'failed', 'late',
     'p50_ms', 'p95_ms', 'p99_ms', 'max_ms', 'mean_ms', 'phase']);
-  const EXTRA_TITLES = {
-    queue_depth: ['Queue depth', fmtSi],
-    target_cpu: ['Target CPU (%)', (v) => sig3(v) + '%'],
-    cpu: ['Target CPU (%)', (v) => sig3(v) + '%'],
-    cpu_pct: ['Target CPU (%)', (v) => sig3(v) + '%'],
-    target_mem: ['Target memory', fmtSi],
+  const fmtPctV = (v) => (isNum(v) ? sig3(v) + '%' : '-');
+  const fmtPlain = (v) => (isNum(v) ? sig3(v) : '-');
+  const GAUGES = {
+    queue_depth: { title: 'Queue depth (jobs waiting)', fmt: fmtSi },
+    child_cpu_pct: { title: 'Consumer CPU (%, 100 = one core)', fmt: fmtPctV },
+    child_rss_mb: { title: 'Consumer memory (resident, MiB)', fmt: fmtPlain },
+    dequeued_per_s: { title: 'Dequeued by the consumers (per s)', fmt: fmtSi },
+    unacked: { title: 'Sent, not yet acknowledged', fmt: fmtSi },
+    unparsed: { title: 'Popped without a readable timestamp', fmt: fmtSi },
   };
+  const QUEUE = 'queue_depth';
+  const isQueue = (k) => k === QUEUE || k.startsWith(QUEUE + '_');
+  const PALETTE = ['#0f8b8d', '#e377c2', '#8c564b', '#bcbd22', '#17becf', '#7f7f7f'];
+
+  /* The gauge formatter of a name, for charts and tables. */
+  const gaugeFmt = (k) => (GAUGES[isQueue(k) ? QUEUE : k] || { fmt: fmtSi }).fmt;
+
+  /* The extra fields with a number in some sample, in first-seen order
+   * (the order of the result's gauges). */
   function extraKeys(samples) {
     const keys = new Set();
     for (const s of samples)
@@ -179,10 +192,79 @@ const Surge = (() => {
         if (!KNOWN.has(k) && isNum(v)) keys.add(k);
     return [...keys];
   }
-  function extraChart(key) {
-    const [title, fmt] = EXTRA_TITLES[key] || [key.replace(/_/g, ' '), fmtSi];
-    return { id: key, title, fmt, keys: [key], series: [{ label: key, color: COLORS.extra }] };
+
+  /* Chart specs for those fields: one per field, but one for all the queue
+   * depths (id 'queue_depth': the total first, bold, then each queue). */
+  function extraCharts(keys) {
+    const specs = [];
+    let grouped = false;
+    const queues = [...keys.filter((k) => k === QUEUE), ...keys.filter((k) => isQueue(k) && k !== QUEUE)];
+    for (const k of keys) {
+      if (isQueue(k)) {
+        if (grouped) continue;   /* the group goes where its first member was */
+        grouped = true;
+        specs.push({
+          id: QUEUE, title: GAUGES[QUEUE].title, fmt: fmtSi, keys: queues,
+          series: queues.map((q, i) => q === QUEUE
+            ? { label: 'all queues', color: COLORS.extra, width: 2 }
+            : { label: q.slice(QUEUE.length + 1), color: PALETTE[(i + 1) % PALETTE.length], width: 1 }),
+        });
+        continue;
+      }
+      const g = GAUGES[k] || { title: k.replace(/_/g, ' '), fmt: fmtSi };
+      specs.push({ id: k, title: g.title, fmt: g.fmt, keys: [k], series: [{ label: k, color: COLORS.extra }] });
+    }
+    return specs;
   }
 
-  return { isNum, h, fmtMs, fmtSi, fmtRate, fmtCount, fmtPct, fmtDur, table, chart, columns, CHARTS, extraKeys, extraChart };
+  const entries = (o) => (o && typeof o === 'object' && !Array.isArray(o) ? Object.entries(o) : []);
+
+  /* "Observed by the target": latencies measured on the far side (a
+   * consumer's dequeue, a child's acknowledgement), {name: {count, lost,
+   * latency_ms}}. null when there are none. */
+  function observedTable(observed) {
+    const rows = entries(observed).filter(([, o]) => o && typeof o === 'object');
+    if (!rows.length) return null;
+    return table(
+      [{ label: 'observed' }, { label: 'count', num: true }, { label: 'lost', num: true }, { label: 'p50', num: true },
+        { label: 'p95', num: true }, { label: 'p99', num: true }, { label: 'max', num: true }],
+      rows.map(([name, o]) => {
+        const l = o.latency_ms || {};
+        const lost = isNum(o.lost) && o.lost > 0
+          ? h('span', { class: 'fail' }, `${fmtCount(o.lost)} (${fmtPct(o.lost, o.lost + (isNum(o.count) ? o.count : 0))})`)
+          : fmtCount(o.lost);
+        return [name, fmtCount(o.count), lost, fmtMs(l.p50), fmtMs(l.p95), fmtMs(l.p99), fmtMs(l.max)];
+      }), 'observed');
+  }
+
+  const OBSERVED_NOTE = 'Latency measured on the target\u2019s side: dequeue, from the enqueue to a consumer\u2019s pop; ' +
+    'ack, from the write to the consumer\u2019s acknowledgement. Lost: sent, never observed by the end.';
+
+  /* The gauges' summary, {name: {last, min, max, mean, samples}}; null when none. */
+  function gaugeTable(gauges) {
+    const rows = entries(gauges).filter(([, g]) => g && typeof g === 'object');
+    if (!rows.length) return null;
+    return table(
+      [{ label: 'gauge' }, { label: 'last', num: true }, { label: 'min', num: true }, { label: 'mean', num: true },
+        { label: 'max', num: true }, { label: 'samples', num: true }],
+      rows.map(([name, g]) => {
+        const f = gaugeFmt(name);
+        return [name, f(g.last), f(g.min), f(g.mean), f(g.max), fmtCount(g.samples)];
+      }), 'gauges');
+  }
+
+  /* "Target end": how the target was wound down, {name: number | text}.
+   * Names ending in _s are seconds. null when there is nothing. */
+  function targetEndList(facts) {
+    const rows = entries(facts).filter(([, v]) => v != null);
+    if (!rows.length) return null;
+    const show = (k, v) => (isNum(v) ? (k.endsWith('_s') ? fmtDur(v) : Number.isInteger(v) ? fmtCount(v) : sig3(v)) : String(v));
+    return h('table', { class: 'kv target-end' }, h('tbody', null,
+      rows.map(([k, v]) => h('tr', null, h('th', null, k), h('td', { class: 'msg' }, show(k, v))))));
+  }
+
+  return {
+    isNum, h, fmtMs, fmtSi, fmtRate, fmtCount, fmtPct, fmtDur, table, chart, columns, CHARTS, extraKeys, extraCharts,
+    observedTable, OBSERVED_NOTE, gaugeTable, targetEndList,
+  };
 })();

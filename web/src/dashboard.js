@@ -1,6 +1,8 @@
 /* dashboard.js - the live page: polls the API every second, appends the
  * new history samples to the charts, shows the status, the operations,
- * recent events and errors, and sends Pause / Resume / Stop.
+ * recent events and errors, and sends Pause / Resume / Stop. A queue or
+ * process target adds charts of its gauges (queue depth, the consumer's
+ * CPU), the latencies observed on its side and, at the end, how it ended.
  *
  * A token given in the page's address (?token=...) goes with every API
  * call as a Bearer header, so one link opens a protected dashboard. */
@@ -32,22 +34,39 @@
   const opsBox = h('div');
   const eventsBox = h('ul', { class: 'events' });
   const errorsBox = h('div');
+  const targetBox = h('div', { id: 'target' });
   app.append(h('h1', null, 'surge dashboard'), sub,
     h('div', { class: 'controls' }, state, buttons.pause, buttons.resume, buttons.stop, message),
     h('div', { class: 'status' }, line),
     grid,
+    targetBox,
     h('div', { class: 'cols' },
       h('div', null, h('h2', null, 'Operations'), opsBox),
       h('div', null, h('h2', null, 'Recent events'), eventsBox)),
     h('h2', null, 'Errors'), errorsBox);
 
-  const specs = [Surge.CHARTS.rate, Surge.CHARTS.latency, Surge.CHARTS.errors];
+  /* The charts by id: {spec, el, u}. The target's gauges get theirs as
+   * their first readings come (the set only grows); a chart whose series
+   * changed (one more queue) is drawn anew in its place. */
   const charts = {};
-  for (const spec of specs) {
-    const el = h('div', { class: 'chart' });
-    grid.append(el);
-    charts[spec.id] = Surge.chart(el, { ...spec, height: 200 });
+  const plots = {};   /* id -> uPlot, for tests */
+  function ensureChart(spec) {
+    const have = charts[spec.id];
+    if (have && have.spec.keys.join() === spec.keys.join()) return have;
+    let el;
+    if (have) {
+      have.u.destroy();
+      el = have.el;
+    } else {
+      el = h('div', { class: 'chart' });
+      grid.append(el);
+    }
+    const c = { spec, el, u: Surge.chart(el, { ...spec, height: 200 }) };
+    charts[spec.id] = c;
+    plots[spec.id] = c.u;
+    return c;
   }
+  for (const spec of [Surge.CHARTS.rate, Surge.CHARTS.latency, Surge.CHARTS.errors]) ensureChart(spec);
   let samples = [];
   let lastT = null;
 
@@ -95,6 +114,13 @@
         return [op.name, fmtPct((op.ok || 0) + (op.failed || 0), o.total), fmtCount(op.ok), fmtCount(op.failed),
           fmtMs(ol.p50), fmtMs(ol.p99), fmtMs(ol.max)];
       })));
+    const observed = Surge.observedTable(s.observed);
+    const end = Surge.targetEndList(s.target_end);
+    targetBox.replaceChildren(...[
+      observed && h('h2', null, 'Observed by the target'), observed && h('p', { class: 'muted note' }, Surge.OBSERVED_NOTE), observed,
+      end && h('h2', null, 'Target end'), end,
+    ].filter(Boolean));
+
     const errs = Array.isArray(s.errors) ? s.errors : [];
     errorsBox.replaceChildren(errs.length
       ? table([{ label: 'count', num: true }, { label: 'operation' }, { label: 'message', cls: 'msg' }],
@@ -115,7 +141,8 @@
     for (const s of list) if (isNum(s.t) && (lastT === null || s.t > lastT)) samples.push(s);
     if (samples.length > MAX_SAMPLES) samples = samples.slice(-MAX_SAMPLES);
     lastT = samples.length ? samples[samples.length - 1].t : lastT;
-    for (const spec of specs) charts[spec.id].setData(Surge.columns(samples, spec.keys));
+    for (const spec of Surge.extraCharts(Surge.extraKeys(samples))) ensureChart(spec);
+    for (const c of Object.values(charts)) c.u.setData(Surge.columns(samples, c.spec.keys));
   }
 
   let busy = false;
@@ -138,7 +165,7 @@
   }
 
   /* For tests and the curious: the charts and what they hold. */
-  window.surgeDashboard = { charts, samples: () => samples.length };
+  window.surgeDashboard = { charts: plots, samples: () => samples.length };
   tick();
   setInterval(tick, 1000);
 })();

@@ -1,6 +1,7 @@
 /* report.js - draws the HTML report from the result embedded in the page
- * (docs/result.md): verdicts, totals, charts of the history, the
- * per-operation, latency and error tables, and what ran. Any field may be
+ * (docs/result.md): verdicts, totals, charts of the history (the target's
+ * gauges included), the per-operation, latency, observed-by-the-target and
+ * error tables, how the target ended, and what ran. Any field may be
  * missing (an older result, a run that ended early): a part without its
  * data is left out, never drawn from made-up numbers. */
 'use strict';
@@ -61,7 +62,7 @@
     const grid = h('div', { class: 'charts' });
     app.append(grid);
     const specs = [Surge.CHARTS.rate, Surge.CHARTS.latency, Surge.CHARTS.errors,
-      ...Surge.extraKeys(history).map(Surge.extraChart)];
+      ...Surge.extraCharts(Surge.extraKeys(history))];
     window.surgeReport = { charts: {} };
     for (const spec of specs) {
       const el = h('div', { class: 'chart' });
@@ -110,6 +111,25 @@
     const keys = ['p50', 'p90', 'p95', 'p99', 'p999', 'mean', 'min', 'max'];
     app.append(table([{ label: '' }, ...keys.map((k) => ({ label: k === 'p999' ? 'p99.9' : k, num: true }))],
       latRows.map(([label, l]) => [label, ...keys.map((k) => fmtMs(l[k]))])));
+  }
+
+  /* Queue and process targets: what the far side saw, its gauges in
+   * numbers (the charts above show them over time), how it ended. */
+  const observed = Surge.observedTable(r.observed);
+  if (observed) {
+    app.append(h('h2', null, 'Observed by the target'));
+    app.append(h('p', { class: 'muted note' }, Surge.OBSERVED_NOTE));
+    app.append(observed);
+  }
+  const gauges = Surge.gaugeTable(r.gauges);
+  if (gauges) {
+    app.append(h('h2', null, 'Target gauges'));
+    app.append(gauges);
+  }
+  const end = Surge.targetEndList(r.target_end);
+  if (end) {
+    app.append(h('h2', null, 'Target end'));
+    app.append(end);
   }
 
   const errors = r.errors && typeof r.errors === 'object' ? Object.entries(r.errors) : [];
