@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/hist.h"
+#include "core/timestamp.h"
 #include "drivers/driver.h"
 
 #define RQ_CONSUMER_MS    2000     /* consumers: connect, and any reply (BRPOP waits RQ_POP_MS) */
@@ -59,97 +60,6 @@ static double backoff_next(double backoff)
 {
     backoff = backoff ? backoff * 2 : RQ_BACKOFF_MIN_S;
     return backoff > RQ_BACKOFF_MAX_S ? RQ_BACKOFF_MAX_S : backoff;
-}
-
-/* ---- job timestamps ---------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool digits(const char *s, const char *end, int n, int *out)
-{
-    if (end - s < n)
-        return false;
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-/* Not static so tests/unit/test_redis.c can check it. The time of the first
- * "timestamp":"..." in a job (JSON text, len bytes), in nanoseconds since
- * the epoch: ISO-8601 YYYY-MM-DDTHH:MM:SS, any fraction (nanoseconds
- * kept), then Z, +HH:MM / -HH:MM or nothing (UTC). -1 when there is none
- * or it does not read so. */
-int64_t drv_redis_job_time(const char *s, size_t len);
-
-int64_t drv_redis_job_time(const char *s, size_t len)
-{
-    static const char key[] = "\"timestamp\"";
-    const char *end = s + len;
-    const char *p = memmem(s, len, key, sizeof key - 1);
-    if (!p)
-        return -1;
-    p += sizeof key - 1;
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    if (p >= end || *p++ != ':')
-        return -1;
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    if (p >= end || *p++ != '"')
-        return -1;
-    int y, mo, d, h, mi, sec;
-    if (!digits(p, end, 4, &y) || end - p < 19 || p[4] != '-' || !digits(p + 5, end, 2, &mo) || p[7] != '-' ||
-        !digits(p + 8, end, 2, &d) || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
-        !digits(p + 11, end, 2, &h) || p[13] != ':' || !digits(p + 14, end, 2, &mi) || p[16] != ':' ||
-        !digits(p + 17, end, 2, &sec))
-        return -1;
-    static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
-        return -1;
-    p += 19;
-    int64_t frac = 0;
-    if (p < end && (*p == '.' || *p == ',')) {
-        p++;
-        int n = 0;
-        for (; p < end && *p >= '0' && *p <= '9'; p++, n++)
-            if (n < 9)
-                frac = frac * 10 + (*p - '0');
-        if (n == 0)
-            return -1;
-        for (; n < 9; n++)
-            frac *= 10;
-    }
-    int64_t offset_s = 0;
-    if (p < end && (*p == 'Z' || *p == 'z')) {
-        p++;
-    } else if (p < end && (*p == '+' || *p == '-')) {
-        int oh, om;
-        if (!digits(p + 1, end, 2, &oh) || end - p < 6 || p[3] != ':' || !digits(p + 4, end, 2, &om) || oh > 23 ||
-            om > 59)
-            return -1;
-        offset_s = (*p == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
-        p += 6;
-    }
-    if (p >= end || *p != '"')
-        return -1;
-    int64_t t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - offset_s;
-    if (t < 0 || t > INT64_MAX / 1000000000 - 1)
-        return -1;
-    return t * 1000000000 + frac;
 }
 
 /* ---- run level: sampler, consumers --------------------------------------- */
@@ -287,8 +197,8 @@ static void consume(rq_consumer *k, int q, const char *job, size_t len)
 {
     atomic_store_explicit(&k->popped, atomic_load_explicit(&k->popped, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    int64_t t = q >= 0 ? drv_redis_job_time(job, len) : -1;
-    if (t < 0) {
+    int64_t t;
+    if (q < 0 || ts_find_json_ns(job, len, &t) != 0) {
         atomic_store_explicit(&k->unparsed, atomic_load_explicit(&k->unparsed, memory_order_relaxed) + 1,
                               memory_order_relaxed);
         return;

@@ -10,6 +10,9 @@
  * A compiled template is read-only and may be shared by threads; each
  * producer connection renders with its own msg_state (sequence numbers,
  * random-walk positions, buffers) and its own rng stream.
+ *
+ * A consumer reads a message's send time back with ts_find_json
+ * (core/timestamp.h).
  */
 #ifndef SURGE_MESSAGE_H
 #define SURGE_MESSAGE_H
@@ -66,13 +69,5 @@ uint64_t msg_state_next_seq(const msg_state *s);
  *
  * Out of memory shows as out->oom (strbuf's rule). */
 void msg_render(const msg_template *t, msg_state *s, rng_t *rng, double now_wall, strbuf *out, strbuf *id);
-
-/* How a consumer reads a message's send time: the value of the first key
- * named "timestamp" in the text (any depth, in text order), an ISO-8601 UTC
- * string ("2026-11-23T11:23:29.123456Z"; a "+hh:mm" offset, a space for the
- * 'T' and any number of fraction digits are accepted) or a number of epoch
- * seconds, milliseconds or microseconds (told apart by size). 0 and the
- * time in *epoch_s, -1 when there is none or it does not read as a time. */
-int msg_find_timestamp(const char *json, size_t len, double *epoch_s);
 
 #endif

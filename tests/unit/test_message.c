@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "core/timestamp.h"
 #include "out/jsonv.h"
 #include "workloads/message.h"
 
@@ -124,7 +125,7 @@ static void test_builtins(void)
                       num(&p, "/metadata/attempt") != 1 || !(num(&p, "/metadata/payload_kb") >= 1) ||
                       !(num(&p, "/metadata/payload_kb") <= 512);
         double ts;
-        bad_ts += fabs(iso_us(field(&p, "/timestamp")) - now) > 1e-6 || msg_find_timestamp(out.p, out.len, &ts) != 0 ||
+        bad_ts += fabs(iso_us(field(&p, "/timestamp")) - now) > 1e-6 || ts_find_json(out.p, out.len, &ts) != 0 ||
                   fabs(ts - now) > 1e-6;
         unparse(&p);
     }
@@ -468,29 +469,6 @@ static void test_errors(void)
           "missing file: %s", err);
 }
 
-static void test_find_timestamp(void)
-{
-    static const struct {
-        const char *json;
-        int rc;
-        double want;
-    } cases[] = {
-        { "{\"timestamp\":\"2026-11-18T11:06:40.123456Z\"}", 0, T0 + 0.123456 },
-        { "{ \"a\": {\"timestamp\" : \"2026-11-18 12:06:40.5+01:00\"}, \"timestamp\": 1 }", 0, T0 + 0.5 },
-        { "{\"note\": \"timestamp\", \"timestamp\": \"2026-11-18T11:06:40Z\"}", 0, T0 },
-        { "{\"x\": \"a\\\"timestamp\\\":1\", \"timestamp\": 1795000000250}", 0, T0 + 0.25 },
-        { "{\"timestamp\": 1795000000}", 0, T0 },
-        { "{\"timestamp\": 1795000000000000}", 0, T0 },
-        { "{\"timestamp\": \"yesterday\"}", -1, 0 },
-        { "{\"time\": \"2026-11-18T11:06:40Z\"}", -1, 0 },
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        double v = -1;
-        int rc = msg_find_timestamp(cases[i].json, strlen(cases[i].json), &v);
-        CHECK(rc == cases[i].rc && (rc != 0 || fabs(v - cases[i].want) < 1e-6), "%s: rc %d, %.6f", cases[i].json, rc, v);
-    }
-}
-
 /* The example templates in examples/messages load and render JSON. */
 static void test_examples(void)
 {
@@ -517,7 +495,7 @@ static void test_examples(void)
             sb_reset(&id);
             msg_render(t, s, &r, T0 + k, &out, &id);
             double ts;
-            bad += !valid_json(&out, why, sizeof why) || !id.len || msg_find_timestamp(out.p, out.len, &ts) != 0 ||
+            bad += !valid_json(&out, why, sizeof why) || !id.len || ts_find_json(out.p, out.len, &ts) != 0 ||
                    fabs(ts - (T0 + k)) > 1e-6;
         }
         CHECK(bad == 0, "%s: %d messages not JSON, without an id or a timestamp: %s", files[i], bad, out.p);
@@ -536,7 +514,6 @@ int main(void)
     test_determinism();
     test_language();
     test_errors();
-    test_find_timestamp();
     test_examples();
     msg_free(NULL);
     msg_state_free(NULL);

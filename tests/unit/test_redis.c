@@ -1,7 +1,8 @@
 /* test_redis.c - the Redis queue driver against a real server.
  *
- * The URL parser and the job timestamp reader are checked always. The rest
- * needs a server: SURGE_TEST_REDIS=redis://127.0.0.1:PORT/0 (set by
+ * The URL parser is checked always (the consumers' timestamp reader is
+ * core/timestamp.c's, checked by test_timestamp.c). The rest needs a
+ * server: SURGE_TEST_REDIS=redis://127.0.0.1:PORT/0 (set by
  * tests/with-servers.sh under ctest). Without it the rest is skipped, except
  * under ctest (SURGE_SERVERS_DIR set), where a missing server is a failure.
  *
@@ -32,7 +33,6 @@
 
 /* In redis.c, exported for this test only. */
 int drv_redis_describe(const char *url, char *out, size_t len);
-int64_t drv_redis_job_time(const char *s, size_t len);
 
 static double now_s(void)
 {
@@ -116,46 +116,6 @@ static void test_urls(void)
     CHECK(n == -1 && strstr(err, "at most 2"), "more channels than room: %d %s", n, err);
     n = d->channels("redis://:s3cretpw@h?queue=a&x=1", names, 4, err, sizeof err);
     CHECK(n == -1 && strstr(err, "unknown option 'x'") && !strstr(err, "s3cretpw"), "bad channels URL: %s", err);
-}
-
-static void test_job_time(void)
-{
-    /* 2026-11-23T11:23:29Z is 1795433009 s after the epoch. */
-    const int64_t base = 1795433009LL * 1000000000LL;
-    static const struct {
-        const char *json;
-        int64_t off;   /* ns after base; INT64_MIN: unparsed */
-    } cases[] = {
-        { "{\"id\":1,\"timestamp\":\"2026-11-23T11:23:29.123456Z\",\"x\":2}", 123456000 },
-        { "{\"timestamp\":\"2026-11-23T11:23:29Z\"}", 0 },
-        { "{\"timestamp\":\"2026-11-23T11:23:29.123Z\"}", 123000000 },
-        { "{\"timestamp\":\"2026-11-23T11:23:29.123456789Z\"}", 123456789 },
-        { "{\"timestamp\":\"2026-11-23T11:23:29.1234567891Z\"}", 123456789 },
-        { "{\"timestamp\": \"2026-11-23T11:23:29.5\"}", 500000000 },                /* no zone: UTC */
-        { "{\"timestamp\":\"2026-11-23T12:23:29+01:00\"}", 0 },
-        { "{\"timestamp\":\"2026-11-23T10:53:29-00:30\"}", 0 },
-        { "{\"timestamp\":\"2026-11-23 11:23:29Z\"}", 0 },
-        { "{\"a\":{\"timestamp\":\"2026-11-23T11:23:30Z\"},\"timestamp\":\"x\"}", 1000000000 },   /* the first */
-        { "{\"ts\":\"2026-11-23T11:23:29Z\"}", INT64_MIN },
-        { "{\"timestamp\":1795433009}", INT64_MIN },
-        { "{\"timestamp\":\"2026-13-23T11:23:29Z\"}", INT64_MIN },
-        { "{\"timestamp\":\"2026-11-31T11:23:29Z\"}", INT64_MIN },
-        { "{\"timestamp\":\"2026-11-23T24:00:00Z\"}", INT64_MIN },
-        { "{\"timestamp\":\"2026-11-23T11:23:29.Z\"}", INT64_MIN },
-        { "{\"timestamp\":\"2026-11-23T11:23:29Zjunk\"}", INT64_MIN },
-        { "{\"timestamp\":\"2026-11-23T11:23", INT64_MIN },
-        { "{\"timestamp\":\"", INT64_MIN },
-        { "", INT64_MIN },
-    };
-    for (size_t i = 0; i < LEN(cases); i++) {
-        int64_t got = drv_redis_job_time(cases[i].json, strlen(cases[i].json));
-        int64_t want = cases[i].off == INT64_MIN ? -1 : base + cases[i].off;
-        CHECK(got == want, "%s: got %" PRId64 ", want %" PRId64, cases[i].json, got, want);
-    }
-    /* Only len bytes are read. */
-    const char *cut = "{\"timestamp\":\"2026-11-23T11:23:29Z\"}";
-    CHECK(drv_redis_job_time(cut, 30) == -1, "a cut job");
-    CHECK(drv_redis_job_time("{\"timestamp\":\"1970-01-01T00:00:00.000001Z\"}", 42) == 1000, "the epoch");
 }
 
 /* ---- the server side, seen independently --------------------------------- */
@@ -1418,7 +1378,6 @@ static void test_run_errors(const drv_ops *d)
 int main(void)
 {
     test_urls();
-    test_job_time();
     const char *url = getenv("SURGE_TEST_REDIS");
     if (!url || !*url) {
         if (getenv("SURGE_SERVERS_DIR")) {
