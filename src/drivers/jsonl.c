@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/argv.h"
 #include "core/hist.h"
 #include "drivers/driver.h"
 #include "watch/proc.h"
@@ -111,43 +112,6 @@ static uint64_t hash_id(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
     return h;
-}
-
-/* Split "CMD ARGS..." into argv: whitespace separates, '...' and "..."
- * quote, backslash escapes the next character. No shell, no expansion. */
-static int split_args(char *s, char **argv, int max, char *err, size_t errlen)
-{
-    int n = 0;
-    char *out = s;
-    while (*s) {
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            break;
-        if (n == max - 1)
-            return snprintf(err, errlen, "exec: more than %d arguments", max - 1), -1;
-        argv[n++] = out;
-        char quote = 0;
-        for (; *s && (quote || (*s != ' ' && *s != '\t')); s++) {
-            if (quote && *s == quote)
-                quote = 0;
-            else if (!quote && (*s == '\'' || *s == '"'))
-                quote = *s;
-            else if (*s == '\\' && s[1] && quote != '\'')
-                *out++ = *++s;
-            else
-                *out++ = *s;
-        }
-        if (quote)
-            return snprintf(err, errlen, "exec: unterminated %c quote in the command", quote), -1;
-        if (*s)
-            s++;
-        *out++ = '\0';
-    }
-    argv[n] = NULL;
-    if (n == 0)
-        return snprintf(err, errlen, "exec: expected a command after 'exec:'"), -1;
-    return n;
 }
 
 static enum kind kind_of(const char *url)
@@ -284,7 +248,13 @@ static int spawn_child(drv_run *r, const char *cmd, char *err, size_t errlen)
     char *argv[MAX_ARGS];
     if (!copy)
         return snprintf(err, errlen, "out of memory"), -1;
-    if (split_args(copy, argv, MAX_ARGS, err, errlen) < 0) {
+    char why[128];
+    int argc = argv_split(copy, argv, MAX_ARGS, why, sizeof why);
+    if (argc <= 0) {
+        if (argc == 0)
+            snprintf(err, errlen, "exec: expected a command after 'exec:'");
+        else
+            snprintf(err, errlen, "exec: %s", why);
         free(copy);
         return -1;
     }

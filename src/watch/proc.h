@@ -2,8 +2,9 @@
  *
  * A server (or a consumer) is often many processes: a parent and the
  * children it forks. Its CPU is the sum over the tree, read from each
- * process's /proc/PID/stat (utime + stime, which include children already
- * reaped) and its memory the sum of resident set sizes. */
+ * process's /proc/PID/stat (utime + stime, plus cutime + cstime: the
+ * children it has already reaped), and its memory the resident memory of
+ * the tree with shared pages counted once (see proc.c). */
 #ifndef SURGE_WATCH_PROC_H
 #define SURGE_WATCH_PROC_H
 
