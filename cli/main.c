@@ -5,7 +5,8 @@
  * file could not be written, the run ended on a fatal error); 2 bad input
  * (an unknown option, a malformed pattern or duration, a database file that
  * cannot be opened); 3 a guardrail stopped the run (its results were
- * written); 99 a threshold failed (like k6).
+ * written); 99 a threshold failed (like k6). `surge stress` (cli/stress.c):
+ * 0 a level passed, 99 none passed, 1 and 2 as here.
  */
 #include <errno.h>
 #include <signal.h>
@@ -292,6 +293,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: surge COMMAND [args]\n\n"
                  "commands:\n"
                  "  run [TARGET] [options]   put load on a target (surge run --help)\n"
+                 "  stress [TARGET] [options] levels of load, a verdict each, the capacity (surge stress --help)\n"
                  "  plan PATTERN [--json]    preview a rate pattern\n"
                  "  workloads [NAME]         list the built-in workloads, or show one\n"
                  "  inspect URL [--json]     print a database's schema (surge inspect --help)\n"
@@ -310,6 +312,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "stress") == 0)
+        return cmd_stress(argc - 2, argv + 2);
     if (strcmp(cmd, "plan") == 0)
         return cmd_plan(argc - 2, argv + 2);
     if (strcmp(cmd, "workloads") == 0)
@@ -330,5 +334,5 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    return cli_usage_error("unknown command '%s' (expected run, plan, workloads, inspect, seed, report, profile, version)", cmd);
+    return cli_usage_error("unknown command '%s' (expected run, stress, plan, workloads, inspect, seed, report, profile, version)", cmd);
 }

@@ -208,6 +208,22 @@ static int set_max_child_rss(cli_run *r, const char *o, const char *a)
     r->cfg.max_child_rss_mb = v;
     return 0;
 }
+static int set_watch(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.watch = a; return 0; }
+static int set_pct_of(const char *o, const char *a, double *out)
+{
+    char *end;
+    double v = strtod(a, &end);
+    if (end == a || (*end && strcmp(end, "%") != 0) || !(v > 0) || v > 100)
+        return cli_usage_error("--%s: expected a percentage above 0 and at most 100, got \"%s\"", o, a);
+    *out = v;
+    return 0;
+}
+static int set_max_cpu(cli_run *r, const char *o, const char *a) { return set_pct_of(o, a, &r->cfg.max_cpu); }
+static int set_max_mem(cli_run *r, const char *o, const char *a) { return set_pct_of(o, a, &r->cfg.max_mem); }
+static int set_cpu_target(cli_run *r, const char *o, const char *a) { return set_pct_of(o, a, &r->cfg.cpu_target); }
+static int set_cpu_band(cli_run *r, const char *o, const char *a) { return set_pct_of(o, a, &r->cfg.cpu_band); }
+static int set_stable_for(cli_run *r, const char *o, const char *a) { return parse_dur(o, a, &r->cfg.stable_for); }
+static int set_max_connections(cli_run *r, const char *o, const char *a) { return parse_int(o, a, 1, 100000, &r->cfg.max_connections); }
 static int set_max_queue(cli_run *r, const char *o, const char *a) { return parse_u64(o, a, 1, UINT64_MAX / 2, &r->cfg.max_queue_depth); }
 static int set_stop_file(cli_run *r, const char *o, const char *a) { (void)o; r->cfg.stop_file = a; return 0; }
 
@@ -306,6 +322,14 @@ static const option_def run_options[] = {
     { "max-error-rate", 0, "PCT",      "guardrail: stop when more than PCT of the last second's operations failed (e.g. 5%)", set_max_error_rate },
     { "max-latency",  0,   "P:BOUND",  "guardrail: stop when that percentile of the last second's latency exceeds BOUND (e.g. p99:500ms)", set_max_latency },
     { "max-queue-depth", 0, "N",       "guardrail: stop when a queue target's depth exceeds N", set_max_queue },
+    { "watch",        0,   "SPEC",     "watch a system's CPU and memory: pid:N (and its children), cgroup:PATH, host, cmd:COMMAND (docs/watch.md)", set_watch },
+    { "cpu-target",   0,   "PCT",      "hold the watched CPU (--watch, default host) at PCT of the machine: changes connections (closed loop) or rate (open loop)", set_cpu_target },
+    { "cpu-band",     0,   "PCT",      "--cpu-target: within +-PCT points counts as held (default 5)", set_cpu_band },
+    { "cpu-source",   0,   "SPEC",     "same as --watch", set_watch },
+    { "stable-for",   0,   "DUR",      "--cpu-target: held this long is stable (default 60s); without --duration the run then ends", set_stable_for },
+    { "max-connections", 0, "N",       "--cpu-target, closed loop: the most connections it may use (default 10 x --connections, at most 1000)", set_max_connections },
+    { "max-cpu",      0,   "PCT",      "guardrail: stop when the watched system's CPU exceeds PCT of the machine", set_max_cpu },
+    { "max-mem",      0,   "PCT",      "guardrail: stop when the watched system's memory exceeds PCT of the machine's", set_max_mem },
     { "max-child-cpu", 0,  "PCT",      "guardrail: stop when an exec: consumer uses more CPU than this (100 = one core)", set_max_child_cpu },
     { "max-child-rss", 0,  "MIB",      "guardrail: stop when an exec: consumer's resident memory exceeds MIB mebibytes", set_max_child_rss },
     { "stop-file",    0,   "PATH",     "guardrail: stop as soon as PATH exists", set_stop_file },
@@ -318,18 +342,44 @@ static const option_def run_options[] = {
 
 #define NOPTIONS (sizeof run_options / sizeof run_options[0])
 
+/* One line of --help: "  -c, --connections N    help". */
+static void help_line(FILE *out, char shortname, const char *name, const char *arg, const char *help)
+{
+    char left[64];
+    snprintf(left, sizeof left, "%s%c%s--%s %s", shortname ? "-" : "", shortname ? shortname : ' ',
+             shortname ? ", " : "  ", name, arg ? arg : "");
+    fprintf(out, "  %-30s %s\n", shortname ? left : left + 2, help);
+}
+
+static const cli_extra_opt *find_extra(const cli_command *cmd, const char *name, size_t len)
+{
+    for (size_t i = 0; cmd && i < cmd->nopts; i++)
+        if (strlen(cmd->opts[i].name) == len && strncmp(cmd->opts[i].name, name, len) == 0)
+            return &cmd->opts[i];
+    return NULL;
+}
+
+void cli_help_options(FILE *out, const cli_command *cmd, bool own)
+{
+    if (own) {
+        for (size_t i = 0; cmd && i < cmd->nopts; i++)
+            if (cmd->opts[i].help)
+                help_line(out, 0, cmd->opts[i].name, cmd->opts[i].arg, cmd->opts[i].help);
+        return;
+    }
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const option_def *o = &run_options[i];
+        if (!find_extra(cmd, o->name, strlen(o->name)))
+            help_line(out, o->shortname, o->name, o->arg, o->help);
+    }
+}
+
 void cli_help_run(FILE *out)
 {
     fprintf(out, "usage: surge run [TARGET] [options]\n\n"
                  "Put load on TARGET following a rate pattern (open loop) or at a fixed\n"
                  "concurrency (closed loop), then print a summary.\n\noptions:\n");
-    for (size_t i = 0; i < NOPTIONS; i++) {
-        const option_def *o = &run_options[i];
-        char left[64];
-        snprintf(left, sizeof left, "%s%c%s--%s %s", o->shortname ? "-" : "", o->shortname ? o->shortname : ' ',
-                 o->shortname ? ", " : "  ", o->name, o->arg ? o->arg : "");
-        fprintf(out, "  %-30s %s\n", o->shortname ? left : left + 2, o->help);
-    }
+    cli_help_options(out, NULL, false);
     fprintf(out, "\nexamples:\n"
                  "  surge run sqlite:shop.db --pattern 'ramp(10, 500, 60s) then sine(base=400, amp=100, period=30s, duration=5m)'\n"
                  "  surge run null: --workload noop --transactions 10000000\n"
@@ -356,25 +406,32 @@ static const option_def *find_short(char c)
 
 /* One pass over the options. With profile_only, only --profile, --profiles
  * and --help are taken (the rest is checked but not set): the profile's
- * settings go in before the command line's. */
-static int parse_args(int argc, char **argv, cli_run *r, bool profile_only)
+ * settings go in before the command line's. cmd's own options (NULL: none)
+ * come before the run options of the same name, whether asked for by the
+ * long or the short name. */
+static int parse_args(int argc, char **argv, cli_run *r, bool profile_only, const cli_command *cmd)
 {
+    const char *cmdname = cmd ? cmd->name : "run";
     bool have_target = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const option_def *o = NULL;
+        const cli_extra_opt *x = NULL;
         const char *value = NULL;
         if (strncmp(a, "--", 2) == 0 && a[2]) {
             const char *eq = strchr(a + 2, '=');
             size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-            o = find_long(a + 2, len);
-            if (!o)
-                return cli_usage_error("unknown option '%.*s' (see surge run --help)", (int)(len + 2), a);
+            x = find_extra(cmd, a + 2, len);
+            o = x ? NULL : find_long(a + 2, len);
+            if (!o && !x)
+                return cli_usage_error("unknown option '%.*s' (see surge %s --help)", (int)(len + 2), a, cmdname);
             value = eq ? eq + 1 : NULL;
         } else if (a[0] == '-' && a[1] && !a[2]) {
             o = find_short(a[1]);
             if (!o)
-                return cli_usage_error("unknown option '%s' (see surge run --help)", a);
+                return cli_usage_error("unknown option '%s' (see surge %s --help)", a, cmdname);
+            if ((x = find_extra(cmd, o->name, strlen(o->name))))
+                o = NULL;
         } else if (!have_target && a[0] != '-') {
             if (!profile_only)
                 r->cfg.target = a;
@@ -383,16 +440,17 @@ static int parse_args(int argc, char **argv, cli_run *r, bool profile_only)
         } else {
             return cli_usage_error("unexpected argument '%s' (the target was already given as '%s')", a, r->cfg.target);
         }
-        if (o->arg && !value) {
+        const char *name = x ? x->name : o->name, *arg = x ? x->arg : o->arg;
+        if (arg && !value) {
             if (i + 1 >= argc)
-                return cli_usage_error("--%s: needs a value (%s)", o->name, o->arg);
+                return cli_usage_error("--%s: needs a value (%s)", name, arg);
             value = argv[++i];
-        } else if (!o->arg && value) {
-            return cli_usage_error("--%s: takes no value", o->name);
+        } else if (!arg && value) {
+            return cli_usage_error("--%s: takes no value", name);
         }
-        if (profile_only && o->set != set_profile && o->set != set_profiles && o->set != set_help)
+        if (profile_only && (x || (o->set != set_profile && o->set != set_profiles && o->set != set_help)))
             continue;
-        int rc = o->set(r, o->name, value);
+        int rc = x ? x->set(cmd->user, name, value) : o->set(r, name, value);
         if (rc)
             return rc;
     }
@@ -404,9 +462,9 @@ static int parse_args(int argc, char **argv, cli_run *r, bool profile_only)
 static char **profile_argv;
 static int profile_argc;
 
-int cli_parse_run(int argc, char **argv, cli_run *r)
+int cli_parse_command(int argc, char **argv, cli_run *r, const cli_command *cmd)
 {
-    int rc = parse_args(argc, argv, r, true);
+    int rc = parse_args(argc, argv, r, true, cmd);
     if (rc)
         return rc;
     if (r->profile && !r->help) {
@@ -420,7 +478,7 @@ int cli_parse_run(int argc, char **argv, cli_run *r)
             fprintf(stderr, "surge: out of memory\n");
             exit(1);
         }
-        rc = parse_args(profile_argc, profile_argv, r, false);
+        rc = parse_args(profile_argc, profile_argv, r, false, cmd);
         if (rc) {
             fprintf(stderr, "surge: (that value comes from the profile %s)\n", p.path);
             profile_free(&p);
@@ -428,5 +486,10 @@ int cli_parse_run(int argc, char **argv, cli_run *r)
         }
         profile_free(&p);
     }
-    return parse_args(argc, argv, r, false);
+    return parse_args(argc, argv, r, false, cmd);
+}
+
+int cli_parse_run(int argc, char **argv, cli_run *r)
+{
+    return cli_parse_command(argc, argv, r, NULL);
 }

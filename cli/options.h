@@ -37,6 +37,34 @@ typedef struct cli_run {
 int cli_parse_run(int argc, char **argv, cli_run *run);
 void cli_help_run(FILE *out);
 
+/* A subcommand that takes the run options plus its own (surge stress):
+ * its options are looked up first, so one named like a run option replaces
+ * it, by its long and its short name; one without help refuses a run
+ * option that has no meaning there (its setter says why). */
+typedef struct cli_extra_opt {
+    const char *name;     /* long name without "--" */
+    const char *arg;      /* placeholder, NULL for a flag */
+    const char *help;     /* NULL: a refused run option, left out of --help */
+    int (*set)(void *user, const char *opt, const char *arg);   /* 0, or 2 after cli_usage_error */
+} cli_extra_opt;
+
+typedef struct cli_command {
+    const char *name;             /* "stress": for "see surge stress --help" */
+    const cli_extra_opt *opts;
+    size_t nopts;
+    void *user;                   /* passed to each set */
+} cli_command;
+
+/* cli_parse_run with cmd's options too (cmd NULL: cli_parse_run). */
+int cli_parse_command(int argc, char **argv, cli_run *run, const cli_command *cmd);
+
+/* --help lines: cmd's own options with own, else the run options it does
+ * not replace (cmd NULL: all of them). */
+void cli_help_options(FILE *out, const cli_command *cmd, bool own);
+
+/* `surge stress` (cli/stress.c). */
+int cmd_stress(int argc, char **argv);
+
 /* `surge seed` (cli/seed.c). */
 int cmd_seed(int argc, char **argv);
 

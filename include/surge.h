@@ -129,6 +129,14 @@ typedef struct surge_config {
      * cpu_pct and mem_pct (percent of the whole machine). NULL none. */
     const char *watch;
     double max_cpu;            /* guardrail on the watched system's cpu_pct; 0 none */
+    /* Hold the watched system's CPU (--watch, default "host") at cpu_target
+     * percent +- cpu_band by feedback: concurrency in a closed loop (from
+     * `connections`, default 50, up to max_connections), the rate in an open
+     * loop (from the pattern's, a bare rate, up to max_rate). docs/cpu-target.md. */
+    double cpu_target;         /* 0 off */
+    double cpu_band;           /* default 5 */
+    double stable_for;         /* seconds inside the band that make it stable; default 60 */
+    int max_connections;       /* default 10 x connections, at most 1000 */
     double max_mem;            /* ... and mem_pct; 0 none */
 
     double time_scale;         /* > 0: the pattern's durations divided by it, rates unchanged (a day in minutes); 0 or 1 none */
@@ -191,6 +199,22 @@ typedef struct surge_fact {
     const char *text;             /* NULL: a number, in value */
     double value;
 } surge_fact;
+
+/* What the CPU controller did (--cpu-target). */
+typedef struct surge_cpu_control {
+    double target, band;          /* percent of the machine */
+    const char *source;           /* the watch spec, and what it is */
+    const char *kind;             /* "connections" (closed loop) or "rate" (open loop) */
+    double start, final, lowest, highest;   /* the controlled value */
+    double limit;                 /* the most it may use (max connections / max rate) */
+    double cpu_reached;           /* mean CPU over the last stable_for (or the run, if shorter) */
+    double settled_s;             /* seconds from the measured start until the CPU entered the band
+                                     for good (stayed in it to the end); -1 never */
+    double inside_s;              /* the longest time in the band, seconds */
+    double stable_for_s;
+    bool stable;                  /* inside the band for stable_for */
+    const char *verdict;          /* one line: how it went, or why the target was not reached and what to try */
+} surge_cpu_control;
 
 typedef struct surge_sample {
     double t;                     /* seconds since the measured start, at the end of the interval */
@@ -266,6 +290,8 @@ struct surge_result {
     const surge_observed *observed;
     int nfacts;                   /* at the end only */
     const surge_fact *facts;
+
+    const struct surge_cpu_control *cpu_control;   /* --cpu-target; NULL off */
 };
 
 /* ---- the generator ---------------------------------------------------- */
@@ -421,6 +447,151 @@ int surge_parse_rate(const char *s, double *per_second);
 
 /* Copy url into buf with any password replaced by "****". */
 char *surge_mask_url(const char *url, char *buf, size_t len);
+
+/* ---- progressive stress ------------------------------------------------ */
+
+/* Levels of load, one after another, each a complete run of its own (a
+ * generator made from a copy of the template config), judged against
+ * pass/fail criteria; the capacity is the highest level that passed
+ * (docs/stress.md).
+ *
+ *   surge_stress_config sc;
+ *   surge_stress_config_init(&sc);
+ *   sc.run.target = "postgres://...";
+ *   double levels[] = { 100, 200, 400, 800 };
+ *   sc.levels = levels; sc.nlevels = 4;
+ *   surge_stress *s = surge_stress_new(&sc, err, sizeof err);
+ *   if (!s || surge_stress_run(s, err, sizeof err) != 0) ... report err ...
+ *   surge_stress_print(s, stdout);
+ *   surge_stress_free(s);
+ */
+
+typedef enum surge_stress_kind {
+    SURGE_STRESS_RATE = 0,        /* a level is a rate: pattern constant(LEVEL, level_duration) */
+    SURGE_STRESS_CONNECTIONS,     /* a level is a number of connections, closed loop */
+} surge_stress_kind;
+
+#define SURGE_STRESS_MAX_LEVELS 64
+
+typedef struct surge_stress_level surge_stress_level;
+typedef void (*surge_stress_level_fn)(const surge_stress_level *lv, void *user);
+
+typedef struct surge_stress_config {
+    /* Every level runs a copy of it. Each level sets the pattern (rate
+     * levels) or the connections (connection levels) and the duration;
+     * op_patterns, transactions and time_scale are not used; fresh applies
+     * to the first level only; with has_seed, level i runs with seed + i.
+     * on_sample and user are passed to each level's generator; on_event is
+     * replaced (the level's events come through on_event below). */
+    surge_config run;
+    surge_stress_kind kind;
+    const double *levels;         /* nlevels levels in order (ops/s or connections) ... */
+    int nlevels;
+    double start, factor, max;    /* ... or, with levels NULL: start, start*factor, ... while <= max */
+    double level_duration;        /* seconds of measured load per level; default 30 */
+    double cooldown;              /* seconds of pause after each level; default 5 */
+    bool keep_going;              /* go on after a failed level (default: stop at the first) */
+
+    /* Criteria; a bound list has one value per level, the last repeating. */
+    double min_throughput;        /* rate levels: fraction of the level's rate; default 0.96; 0 not judged */
+    double max_errors;            /* failed / operations must stay under it; default 0.001; < 0 not judged */
+    double latency_pct;           /* the percentile judged: 50, 90, 95, 99, 99.9 or 100 (max); 0 none */
+    const double *latency_ms;     /* its bound per level, milliseconds */
+    int nlatency;
+    const double *cpu_pct;        /* the watched system's CPU (gauge cpu_pct, max over the level) under it; */
+    int ncpu;                     /* default { 80 }; ncpu 0: not judged */
+    const double *mem_pct;        /* ... and its memory (gauge mem_pct); default { 85 } */
+    int nmem;
+    bool check_lost;              /* queue targets: nothing unacknowledged, nothing unsent; default true */
+
+    /* Events of the stress ("level_started", "level_passed", "level_failed",
+     * "warning", "capacity", "recovery") and of each level's run, which gain
+     * a member "level" (its index). From the thread that runs the stress and
+     * the levels' reporter threads, one at a time. */
+    surge_event_fn on_event;
+    surge_stress_level_fn on_level;   /* after each level is judged, from the running thread */
+    void *user;                       /* for on_event and on_level */
+} surge_stress_config;
+
+void surge_stress_config_init(surge_stress_config *cfg);   /* the defaults above, run from surge_config_init */
+
+/* A failed criterion, or an early warning. */
+typedef struct surge_stress_finding {
+    const char *what;             /* failures: "throughput", "errors", "latency", "cpu", "memory", "lost",
+                                     "guardrail", "threshold", "error", "start"; warnings: "cpu",
+                                     "memory", "latency_rise", "backlog" */
+    double value, bound;          /* what was measured and its bound, in the criterion's unit; NAN none */
+    const char *detail;           /* one line for people */
+} surge_stress_finding;
+
+struct surge_stress_level {
+    int index;                    /* from 0 */
+    double level;                 /* ops/s or connections */
+    const char *verdict;          /* "pass", "fail", or "stopped" (interrupted: not judged) */
+    double target_rate;           /* ops/s the level asked for; 0 for connection levels */
+    double achieved;              /* ops/s that succeeded (the result's throughput) */
+    double error_rate;            /* failed / operations, 0..1 */
+    double latency_ms;            /* the judged percentile (p99 without a latency criterion) */
+    double cpu_pct, mem_pct;      /* the watched system's, max over the level; NAN not measured */
+    double latency_bound_ms, cpu_bound, mem_bound;   /* the bounds applied; NAN none */
+    int nfailures;
+    const surge_stress_finding *failures;
+    int nwarnings;
+    const surge_stress_finding *warnings;
+    const surge_result *result;   /* the level's whole result; NULL when it could not start */
+};
+
+typedef struct surge_stress_result {
+    const surge_stress_config *config;   /* as run: defaults filled in, every list one value per level */
+    int nplanned;
+    const double *planned;        /* every level, in order */
+    int nlevels;                  /* the levels that ran */
+    const surge_stress_level *levels;
+    int capacity_index;           /* the highest level that passed, or -1 */
+    double capacity;              /* its value (ops/s or connections); NAN when none passed */
+    const char *stop_reason;      /* "all levels ran", "level failed", "stopped" */
+    double baseline_cpu, baseline_mem;   /* the watched system before the first level; NAN without watch */
+    int recovered;                /* after the last level, CPU back within 10 points of the baseline:
+                                     1 yes, 0 no, -1 not checked (no watch) */
+    double recovery_s;            /* how long it took; NAN when not recovered */
+    double recovery_cpu;          /* the last reading; NAN none */
+} surge_stress_result;
+
+typedef struct surge_stress surge_stress;
+
+/* Check the configuration (the levels, the criteria, and the template as a
+ * first level: target, workload, numbers, the watch spec) and copy it, with
+ * its lists of levels and bounds; the strings (and the thresholds array) it
+ * points to are the caller's, and must stay valid until surge_stress_run
+ * returns. Nothing is connected. NULL with a one-line message on bad input. */
+surge_stress *surge_stress_new(const surge_stress_config *cfg, char *err, size_t errlen);
+
+/* Run the levels, the cooldowns and the recovery check; block until done.
+ * 0 when the stress ran (whatever the verdicts), or when a level after the
+ * first could not start (that level fails with "start"); SURGE_EINPUT or
+ * SURGE_ERUNTIME with a message when the first level could not start (then
+ * there is no result). Once only. */
+int surge_stress_run(surge_stress *s, char *err, size_t errlen);
+
+/* Stop the running level and run no more. Async-signal-safe. */
+void surge_stress_stop(surge_stress *s);
+
+/* The verdicts; complete after surge_stress_run, owned by s. */
+const surge_stress_result *surge_stress_get(const surge_stress *s);
+
+/* The verdict table, the warnings, the capacity and the recovery, for people. */
+void surge_stress_print(const surge_stress *s, FILE *out);
+
+/* The whole stress as JSON (docs/stress.md), each level's result in it as
+ * surge_result_write_json writes it. 0 or -1 (errno set). */
+int surge_stress_write_json(const surge_stress *s, FILE *out);
+
+/* A self-contained HTML report (the verdict table, charts per level) from
+ * the JSON surge_stress_write_json writes. 0, or -1 with a message. */
+int surge_stress_report_html(const char *stress_json, FILE *out, char *err, size_t errlen);
+
+/* NULL is a no-op. Not while surge_stress_run runs: stop it, let it return. */
+void surge_stress_free(surge_stress *s);
 
 #ifdef __cplusplus
 }

@@ -192,6 +192,12 @@ typedef struct drv_ops {
 
     void (*close)(drv_conn *c);   /* NULL is a no-op */
 
+    /* Optional: called by a worker thread before it sleeps in epoll, so a
+     * driver that batches can queue in start() and send once per wake-up
+     * (Redis pipelines: many lanes' commands in one write). It must send
+     * everything its connections of this thread have queued. */
+    void (*flush)(void);
+
     /* Queue targets: the names of the queues (or streams) in the URL, which
      * a queue workload makes one operation each; at most max, returns how
      * many (0: one unnamed stream, e.g. JSON lines). -1 with a message when

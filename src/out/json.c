@@ -217,6 +217,31 @@ static void write_target(jsonw *w, const surge_result *r)
     }
     jsonw_end(w);
 
+    jsonw_key(w, "cpu_control");
+    const surge_cpu_control *c = r->cpu_control;
+    if (!c) {
+        jsonw_null(w);
+    } else {
+        jsonw_object(w);
+        num(w, "target", c->target, Q_RATE);
+        num(w, "band", c->band, Q_RATE);
+        str(w, "source", c->source);
+        str(w, "kind", c->kind);
+        num(w, "start", c->start, Q_RATE);
+        num(w, "final", c->final, Q_RATE);
+        num(w, "lowest", c->lowest, Q_RATE);
+        num(w, "highest", c->highest, Q_RATE);
+        num(w, "limit", c->limit, Q_RATE);
+        num(w, "cpu_reached", c->cpu_reached, Q_RATE);
+        num(w, "settled_s", c->settled_s < 0 ? NAN : c->settled_s, Q_S);
+        num(w, "inside_s", c->inside_s, Q_S);
+        num(w, "stable_for_s", c->stable_for_s, Q_S);
+        jsonw_key(w, "stable");
+        jsonw_bool(w, c->stable);
+        str(w, "verdict", c->verdict);
+        jsonw_end(w);
+    }
+
     jsonw_key(w, "target_end");
     jsonw_object(w);
     for (int i = 0; i < r->nfacts; i++) {

@@ -258,9 +258,13 @@ static void print_target(const surge_result *r, FILE *out)
         for (int i = 0; i < r->ngauges; i++) {
             const surge_gauge *gs = &r->gauges[i];
             char name[64];
-            if (gs->samples)
-                fprintf(out, "  %-28s%9.4g%9.4g%9.4g%9.4g\n", fmt_clean(gs->name, 28, name, sizeof name),
-                        gs->last, gs->min, gs->mean, gs->max);
+            if (!gs->samples)
+                continue;
+            fprintf(out, "  %-28s", fmt_clean(gs->name, 28, name, sizeof name));
+            double v[4] = { gs->last, gs->min, gs->mean, gs->max };
+            for (int k = 0; k < 4; k++)   /* whole numbers whole (depths), else 4 digits; 9 columns each */
+                fprintf(out, fabs(v[k]) < 1e8 && (v[k] == floor(v[k]) || fabs(v[k]) >= 1e4) ? "%9.0f" : "%9.4g", v[k]);
+            fputc('\n', out);
         }
     }
     if (r->nfacts) {
@@ -298,6 +302,16 @@ void surge_summary_print(const surge_result *r, FILE *out)
     print_ops(r, out);
     print_errors(r, out);
     print_target(r, out);
+    if (r->cpu_control) {
+        const surge_cpu_control *c = r->cpu_control;
+        char line[600], clean[600];
+        fputc('\n', out);
+        kv(out, "cpu target", "%.0f%% +-%.0f of the machine, watching %s", c->target, c->band, c->source);
+        snprintf(line, sizeof line, "%s: %s", c->stable ? "stable" : "NOT stable", c->verdict);
+        kv(out, "", "%s", fmt_clean(line, 0, clean, sizeof clean));
+        kv(out, "", "%s %.0f -> %.0f (range %.0f..%.0f, limit %.0f), CPU reached %.1f%%", c->kind, c->start, c->final,
+           c->lowest, c->highest, c->limit, c->cpu_reached);
+    }
     print_thresholds(r, out);
     if (r->error) {
         char msg[1024];

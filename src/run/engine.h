@@ -118,8 +118,10 @@ void      snapshot_add_worker(snapshot *s, const wstats *w);   /* s += w */
 /* A connection's life. IDLE: free for the next operation (closed loop: once
  * ready_ns has passed). BUSY: an operation is in progress; a call may be
  * waiting on the driver's fd. DOWN: the connection failed; it is reopened at
- * retry_ns, with capped, jittered backoff. */
-typedef enum slot_state { SLOT_IDLE = 0, SLOT_BUSY, SLOT_DOWN } slot_state;
+ * retry_ns, with capped, jittered backoff. PARKED: not connected, not in use
+ * (--cpu-target has fewer connections active than slots); connected when
+ * the controller wants it. */
+typedef enum slot_state { SLOT_IDLE = 0, SLOT_BUSY, SLOT_DOWN, SLOT_PARKED } slot_state;
 
 typedef struct slot {
     slot_state state;
@@ -184,7 +186,7 @@ static inline uint64_t clock_read(uint64_t word, uint64_t wall)
 /* ---- the generator -------------------------------------------------------- */
 
 enum stop_reason { STOP_NONE = 0, STOP_DURATION, STOP_PATTERN, STOP_TRANSACTIONS, STOP_SIGNAL, STOP_ERROR,
-                   STOP_GUARDRAIL, STOP_THRESHOLD, STOP_API };
+                   STOP_GUARDRAIL, STOP_THRESHOLD, STOP_API, STOP_STABLE };
 
 struct surge_gen {
     surge_config cfg;           /* strings below are owned copies */
@@ -197,7 +199,20 @@ struct surge_gen {
     wl_opdef ops[WL_MAX_OPS];
     char op_names[WL_MAX_OPS][DRV_NAME];
     drv_run *run;               /* run-level state of a target that has it (exec:, redis:); NULL */
-    char *message_text, *ack_text;
+    struct watch *watch;        /* --watch: the system whose CPU and memory are gauges; NULL */
+    /* --cpu-target: what the controller (cpuctl.c, on the reporter) sets
+     * and the workers read: active connections in a closed loop (slot i of
+     * worker w is active while (i * nworkers + w) * 1000 < ctl_conns; 0: all), the
+     * rate in an open loop (0: the pattern's). Connections are in
+     * thousandths: 2.5 is two connections busy and a third busy half the
+     * time (think time after each operation as long as the operation
+     * took), so the controller is not stuck between two whole numbers
+     * when one connection is a large share of the server's CPU. */
+    _Atomic int ctl_conns;
+    _Atomic double ctl_rate;
+    int ctl_start;              /* connections to start with */
+    bool stop_when_stable;      /* no --duration: the run ends once the CPU is stable */
+    char *message_text, *ack_text, *watch_text;
     pat_t *pat;                 /* NULL: closed loop; else streams[0]'s */
     /* Open loop: the schedules. One, of --pattern, whose operations are
      * picked by weight; or one per --op-pattern, each sending its own

@@ -12,6 +12,7 @@
 #include "core/strbuf.h"
 #include "run/engine.h"
 #include "run/threshold.h"
+#include "watch/watch.h"
 
 #define DEFAULT_DURATION_S 10.0
 #define MAX_THREADS 1024
@@ -247,6 +248,55 @@ bad:
     return -1;
 }
 
+/* --cpu-target: check it, default its settings, and in a closed loop make
+ * room for the most connections it may use (slots past the active count
+ * stay parked, unconnected, until the controller wants them). */
+static int setup_cpu_target(surge_gen *g, char *err, size_t errlen)
+{
+    surge_config *c = &g->cfg;
+    if (!(c->cpu_target > 0)) {
+        if (c->cpu_band || c->stable_for || c->max_connections)
+            return snprintf(err, errlen, "--cpu-band, --stable-for and --max-connections go with --cpu-target"), -1;
+        return 0;
+    }
+    if (c->cpu_target > 100)
+        return snprintf(err, errlen, "--cpu-target: expected a percentage of the machine, 1..100, got %g", c->cpu_target), -1;
+    if (!c->cpu_band)
+        c->cpu_band = 5;
+    if (!(c->cpu_band > 0) || c->cpu_band >= 50)
+        return snprintf(err, errlen, "--cpu-band: expected 0..50 percentage points, got %g", c->cpu_band), -1;
+    if (!c->stable_for)
+        c->stable_for = 60;
+    if (!(c->stable_for > 0))
+        return snprintf(err, errlen, "--stable-for: expected a duration above 0"), -1;
+    if (!c->watch) {   /* the machine this runs on, by default */
+        free(g->watch_text);
+        g->watch_text = strdup("host");
+        c->watch = g->watch_text;
+    }
+    if (g->nstreams > 1)
+        return snprintf(err, errlen, "--cpu-target sets one rate: use --pattern, not --op-pattern"), -1;
+    /* No --duration: run until the CPU has been stable for --stable-for (at most 10 minutes). */
+    g->stop_when_stable = c->duration == 0 && !c->transactions;
+    if (g->stop_when_stable && !(g->pat && isfinite(pat_duration(g->pat))))
+        c->duration = 600;
+    if (g->pat) {
+        atomic_store(&g->ctl_rate, pat_rate(g->pat, 0) > 0 ? pat_rate(g->pat, 0) : 1);
+        return 0;
+    }
+    int start = c->connections ? c->connections : 50;
+    int most = c->max_connections ? c->max_connections : (start * 10 < 1000 ? start * 10 : 1000);
+    if (most < start)
+        return snprintf(err, errlen, "--max-connections (%d) is below --connections (%d)", most, start), -1;
+    if (g->drv->max_conns_per_thread == 1 || g->drv->max_conns == 1)
+        return snprintf(err, errlen, "--cpu-target changes the connections in use; %s runs one per thread: use a pattern "
+                        "(open loop: the rate is changed instead)", g->drv->name), -1;
+    g->ctl_start = start;
+    atomic_store(&g->ctl_conns, start * 1000);
+    c->connections = most;   /* slots */
+    return 0;
+}
+
 surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
 {
     surge_gen *g = calloc(1, sizeof *g);
@@ -264,6 +314,8 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
     g->cfg.message = g->message_text;
     g->ack_text = dup_or_null(cfg->ack);
     g->cfg.ack = g->ack_text;
+    g->watch_text = dup_or_null(cfg->watch);
+    g->cfg.watch = g->watch_text;
     g->cfg.target = g->target;
     g->cfg.pattern = g->pattern_text;
     g->cfg.mix = g->mix_text;
@@ -341,6 +393,8 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
 
     /* Threads and connections. A driver whose calls block its thread gets as
      * many threads as connections; otherwise connections spread over threads. */
+    if (setup_cpu_target(g, err, errlen) != 0)
+        goto bad;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = g->cfg.threads ? g->cfg.threads : (int)(cores > 0 ? cores : 1);
     int conns = g->cfg.connections;
@@ -392,6 +446,14 @@ bad:
 
 static int setup_target(surge_gen *g, char *err, size_t errlen)
 {
+    /* The watched system first: a wrong pid is bad input, found before any seeding. */
+    if (g->cfg.watch) {
+        if (!(g->watch = watch_open(g->cfg.watch, err, errlen)))
+            return SURGE_EINPUT;
+        watch_reading first;
+        char ignored[64];
+        watch_read(g->watch, &first, ignored, sizeof ignored);   /* the CPU meter starts here */
+    }
     wl_setup o = { .scale = g->cfg.scale, .fresh = g->cfg.fresh, .seed = g->seed, .tables = g->cfg.tables,
                    .message = g->cfg.message };
     /* A queue has no schema to set up: the workload only builds its
@@ -622,6 +684,7 @@ void surge_gen_free(surge_gen *g)
     free(g->workers);
     if (g->run)
         g->drv->run_close(g->run);
+    watch_close(g->watch);
     report_free(g->report);
     if (g->wl && g->wl->shared_free)
         g->wl->shared_free(g->wl_shared);
@@ -636,6 +699,7 @@ void surge_gen_free(surge_gen *g)
     free(g->stop_file_text);
     free(g->message_text);
     free(g->ack_text);
+    free(g->watch_text);
     thr_free(g->thr);
     pthread_cond_destroy(&g->wake);
     pthread_cond_destroy(&g->done_cond);

@@ -18,6 +18,7 @@
 #include "run/engine.h"
 #include "run/events.h"
 #include "run/guard.h"
+#include "run/cpuctl.h"
 #include "run/target.h"
 #include "run/threshold.h"
 
@@ -36,6 +37,7 @@ struct report {
     hist_t diff;                /* scratch: one interval's latencies */
     guard *guard;
     target *target;             /* run-level state of the target; NULL none */
+    cpuctl *ctl;                /* --cpu-target; NULL off */
     int last_phase;             /* for "phase" events */
     bool burst;                 /* the last sample was an error burst */
     uint64_t paused_wall_ns;    /* when the current pause began (wall clock) */
@@ -45,6 +47,7 @@ static const char *const reason_names[] = {
     [STOP_NONE] = "stopped", [STOP_DURATION] = "duration", [STOP_PATTERN] = "pattern ended",
     [STOP_TRANSACTIONS] = "transactions", [STOP_SIGNAL] = "signal", [STOP_ERROR] = "error",
     [STOP_GUARDRAIL] = "guardrail", [STOP_THRESHOLD] = "threshold", [STOP_API] = "stopped",
+    [STOP_STABLE] = "cpu stable",
 };
 
 struct report *report_new(struct surge_gen *g)
@@ -111,6 +114,7 @@ void report_free(struct report *r)
     free(r->ring);
     guard_free(r->guard);
     target_free(r->target);
+    cpuctl_free(r->ctl);
     free(r->history);
     free(r);
 }
@@ -223,6 +227,9 @@ static void make_sample(struct report *r, uint64_t end, surge_sample *s)
             : 0;
         double pt = b - g->cfg.warmup;
         s->phase = pat_phase_at(g->pat, pt > 0 ? pt : 0);
+        double ctl = atomic_load(&g->ctl_rate);
+        if (ctl > 0)
+            s->target_rate = ctl;   /* --cpu-target sets the rate, not the pattern */
     }
     target_sample(r->target, g, s);
 }
@@ -267,6 +274,20 @@ static void fill_result(struct report *r, uint64_t end, const surge_sample *last
     }
     fill_errors(r);
     target_fill(r->target, g, res);
+    if (r->ctl)
+        res->cpu_control = cpuctl_result(r->ctl, g, res->state == SURGE_STATE_DONE);
+}
+
+/* --cpu-target: one controller step on the sample just taken; the new
+ * setting shows in the next sample. Stable, with no --duration: done. */
+static void control_cpu(struct report *r, const surge_sample *s)
+{
+    struct surge_gen *g = r->g;
+    cpuctl_step(r->ctl, g, target_latest(r->target, "cpu_pct"), s->t, s->length);
+    target_put(r->target, cpuctl_gauge(r->ctl), cpuctl_value(r->ctl));
+    const surge_cpu_control *c = cpuctl_result(r->ctl, g, false);
+    if (c->stable && g->stop_when_stable && !atomic_load(&g->stop))
+        gen_request_stop(g, STOP_STABLE);
 }
 
 /* One tick: snapshot, sample, result, callback. */
@@ -284,6 +305,8 @@ static void tick(struct report *r, uint64_t end, bool final)
         if (end > g->measure_ns && (!final || s.length >= g->cfg.interval / 10)) {
             push_sample(r, &s);
             target_account(r->target, &s);
+            if (r->ctl && !final)
+                control_cpu(r, &s);
         }
         r->last_ns = end;
     }
@@ -324,8 +347,16 @@ static void finish(struct report *r, uint64_t end)
         double a = g->cfg.warmup, b = run_s(g, end);
         res->target_rate = b > a ? (run_count(g, b) - run_count(g, a)) / (b - a)
                                  : 0;
+        if (atomic_load(&g->ctl_rate) > 0) {   /* the controller's rates, averaged over the samples */
+            double sum = 0;
+            for (int k = 0; k < res->nhistory; k++)
+                sum += res->history[k].target_rate * res->history[k].length;
+            res->target_rate = res->duration_s > 0 ? sum / res->duration_s : 0;
+        }
     }
     res->state = SURGE_STATE_DONE;
+    if (r->ctl)
+        res->cpu_control = cpuctl_result(r->ctl, g, true);
 }
 
 /* Scheduling ends at the planned end or when a stop is asked for, whichever
@@ -408,6 +439,9 @@ void *report_main(void *arg)
     r->res.state = warm ? SURGE_STATE_WARMUP : SURGE_STATE_RUNNING;
     r->guard = guard_new(g);
     r->target = target_new(g);
+    r->ctl = cpuctl_new(g, NULL);
+    if (r->ctl)
+        target_put(r->target, cpuctl_gauge(r->ctl), cpuctl_value(r->ctl));
     event_emit(g, "started", NULL, "started: %s on %s, %s", g->wl->name, g->target_masked,
                g->pat ? "open loop" : "closed loop");
 

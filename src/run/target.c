@@ -13,6 +13,7 @@
 
 #include "run/engine.h"
 #include "run/events.h"
+#include "watch/watch.h"
 
 struct target {
     drv_gauge now[DRV_MAX_GAUGES];       /* the latest reading */
@@ -29,12 +30,13 @@ struct target {
     surge_fact facts[DRV_MAX_FACTS];
     bool failed;
     bool finished;              /* wound down: the last reading before it stands */
+    bool watch_warned;          /* a failed watch reading has been reported (once) */
     char fail_msg[256];
 };
 
 target *target_new(struct surge_gen *g)
 {
-    return g->run ? calloc(1, sizeof(target)) : NULL;
+    return g->run || g->watch ? calloc(1, sizeof(target)) : NULL;
 }
 
 void target_free(target *t)
@@ -56,9 +58,38 @@ static int gauge_index(target *t, const char *name)
     return t->ngauges++;
 }
 
+void target_put(target *t, const char *name, double value)
+{
+    int k = t ? gauge_index(t, name) : -1;
+    if (k >= 0)
+        t->latest[k] = value;
+}
+
+double target_latest(const target *t, const char *name)
+{
+    for (int i = 0; t && i < t->ngauges; i++)
+        if (strcmp(t->names[i], name) == 0)
+            return t->latest[i];
+    return NAN;
+}
+
 static void read_gauges(target *t, struct surge_gen *g)
 {
-    t->nnow = g->drv->run_gauges ? g->drv->run_gauges(g->run, t->now) : 0;
+    t->nnow = g->run && g->drv->run_gauges ? g->drv->run_gauges(g->run, t->now) : 0;
+    if (g->watch && t->nnow + 2 <= DRV_MAX_GAUGES) {
+        /* A source that fails once (a command that timed out) leaves a gap,
+         * not an error: the next reading may work. */
+        watch_reading wr = { NAN, NAN, NAN };
+        char err[200];
+        if (watch_read(g->watch, &wr, err, sizeof err) != 0 && !t->watch_warned) {
+            event_emit(g, "watch_failed", NULL, "watch %s: %s", g->cfg.watch, err);
+            t->watch_warned = true;
+        }
+        snprintf(t->now[t->nnow].name, DRV_NAME, "cpu_pct");
+        t->now[t->nnow++].value = wr.cpu_pct;
+        snprintf(t->now[t->nnow].name, DRV_NAME, "mem_pct");
+        t->now[t->nnow++].value = wr.mem_pct;
+    }
     for (int i = 0; i < t->nnow; i++) {
         int k = gauge_index(t, t->now[i].name);
         if (k >= 0)
@@ -81,6 +112,10 @@ static int gauge_guards(const struct surge_gen *g, gauge_guard *gg)
     if (g->cfg.max_child_cpu > 0)
         gg[n++] = (gauge_guard){ "max-child-cpu", "child_cpu_pct", "consumer CPU %.1f%% of a core (limit %.1f%%)",
                                  g->cfg.max_child_cpu };
+    if (g->cfg.max_cpu > 0)
+        gg[n++] = (gauge_guard){ "max-cpu", "cpu_pct", "watched CPU %.1f%% (limit %.1f%%)", g->cfg.max_cpu };
+    if (g->cfg.max_mem > 0)
+        gg[n++] = (gauge_guard){ "max-mem", "mem_pct", "watched memory %.1f%% (limit %.1f%%)", g->cfg.max_mem };
     if (g->cfg.max_child_rss_mb > 0)
         gg[n++] = (gauge_guard){ "max-child-rss", "child_rss_mb", "consumer memory %.1f MiB (limit %.1f MiB)",
                                  g->cfg.max_child_rss_mb };
@@ -91,12 +126,12 @@ void target_poll(target *t, struct surge_gen *g, bool guarded)
 {
     if (!t)
         return;
-    if (!t->failed && g->drv->run_failed && g->drv->run_failed(g->run, t->fail_msg, sizeof t->fail_msg)) {
+    if (!t->failed && g->run && g->drv->run_failed && g->drv->run_failed(g->run, t->fail_msg, sizeof t->fail_msg)) {
         t->failed = true;
         event_emit(g, "target_failed", NULL, "target failed: %s", t->fail_msg);
         gen_request_stop(g, STOP_ERROR);
     }
-    gauge_guard gg[3];
+    gauge_guard gg[5];
     int ng = gauge_guards(g, gg);
     if (!guarded || !ng || t->finished)
         return;
@@ -119,7 +154,7 @@ void target_sample(target *t, struct surge_gen *g, surge_sample *s)
         s->gauge[i] = NAN;
     if (!t)
         return;
-    gauge_guard gg[3];
+    gauge_guard gg[5];
     if (!gauge_guards(g, gg) && !t->finished)
         read_gauges(t, g);
     for (int i = 0; i < t->ngauges; i++)
@@ -155,7 +190,7 @@ void target_fill(target *t, struct surge_gen *g, surge_result *res)
     res->ngauges = t->ngauges;
     res->gauges = t->gauges;
     drv_observed o[DRV_MAX_OBSERVED];
-    int n = g->drv->run_observed ? g->drv->run_observed(g->run, o) : 0;
+    int n = g->run && g->drv->run_observed ? g->drv->run_observed(g->run, o) : 0;
     if (n > DRV_MAX_OBSERVED)
         n = DRV_MAX_OBSERVED;
     for (int i = 0; i < n; i++) {
@@ -181,7 +216,7 @@ void target_finish(target *t, struct surge_gen *g, surge_result *res)
      * and the queues drained, which says nothing of the run. */
     read_gauges(t, g);
     t->finished = true;
-    int n = g->drv->run_finish ? g->drv->run_finish(g->run, t->dfacts) : 0;
+    int n = g->run && g->drv->run_finish ? g->drv->run_finish(g->run, t->dfacts) : 0;
     for (int i = 0; i < n; i++) {
         t->facts[i].name = t->dfacts[i].name;
         t->facts[i].text = t->dfacts[i].is_text ? t->dfacts[i].text : NULL;
@@ -190,7 +225,7 @@ void target_finish(target *t, struct surge_gen *g, surge_result *res)
     res->nfacts = n;
     res->facts = t->facts;
     /* A target can fail while winding down too (a child that crashes on EOF). */
-    if (!t->failed && g->drv->run_failed && g->drv->run_failed(g->run, t->fail_msg, sizeof t->fail_msg))
+    if (!t->failed && g->run && g->drv->run_failed && g->drv->run_failed(g->run, t->fail_msg, sizeof t->fail_msg))
         t->failed = true;
     target_fill(t, g, res);   /* the observed latencies as they ended, with what was lost */
     if (t->failed && !res->error)

@@ -23,6 +23,11 @@ void target_sample(target *t, struct surge_gen *g, surge_sample *s);
 void target_account(target *t, const surge_sample *s);
 /* The live result's gauges and observed latencies. */
 void target_fill(target *t, struct surge_gen *g, surge_result *res);
+/* A gauge the engine itself keeps (the CPU controller's connections or
+ * rate): the value in force, shown in the samples from now on. */
+void target_put(target *t, const char *name, double value);
+/* A gauge's latest reading; NAN when there is none. */
+double target_latest(const target *t, const char *name);
 /* After the workers: wind the target down, its facts into the result, and
  * a target that failed becomes the result's error. */
 void target_finish(target *t, struct surge_gen *g, surge_result *res);

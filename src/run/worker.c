@@ -104,6 +104,26 @@ static void slot_down(loop *l, slot *sl)
     l->ndown++;
 }
 
+/* Closed loop under --cpu-target: is this slot among the active ones? */
+static bool slot_active(const worker *w, const struct surge_gen *g, int s)
+{
+    int n = atomic_load_explicit(&((struct surge_gen *)g)->ctl_conns, memory_order_relaxed);
+    return n == 0 || (s * g->nworkers + w->index) * 1000 < n;
+}
+
+/* ... and the one slot that is active part of the time (ctl_conns has a
+ * fraction f): after each operation it rests (1 - f) / f times as long as
+ * the operation took, so on average it is busy a fraction f of the time.
+ * Other slots: 0. */
+static uint64_t partial_rest_ns(const worker *w, const struct surge_gen *g, int s, uint64_t took)
+{
+    int n = atomic_load_explicit(&((struct surge_gen *)g)->ctl_conns, memory_order_relaxed);
+    if (n == 0 || n % 1000 == 0 || s * g->nworkers + w->index != n / 1000)
+        return 0;
+    double f = (n % 1000) / 1000.0;
+    return (uint64_t)((double)took * (1 - f) / f);
+}
+
 static void slot_finish(loop *l, slot *sl, bool ok)
 {
     worker *w = l->w;
@@ -132,7 +152,7 @@ static void slot_finish(loop *l, slot *sl, bool ok)
         g->wl->end(sl->state_buf, &sl->env, ok);
     w->busy--;
     double think = g->cfg.think_max > 0 ? rng_uniform(&w->rng, g->cfg.think_min, g->cfg.think_max) : 0;
-    sl->ready_ns = end + s_to_ns(think);
+    sl->ready_ns = end + s_to_ns(think) + partial_rest_ns(w, g, (int)(sl - w->slots), end - sl->start_ns);
     if (sl->failure == DRV_ERR_CONNECTION) {
         slot_down(l, sl);
         return;
@@ -219,10 +239,16 @@ static void pick_next(worker *w, struct surge_gen *g)
     w->next_s = w->nexts[w->next_stream];
 }
 
-/* The operation due has started (or been left out): that stream's next. */
+/* The operation due has started (or been left out): that stream's next.
+ * Under --cpu-target the controller sets the rate: operations follow it,
+ * evenly spaced, this worker taking every nworkers-th. */
 static void advance(worker *w, struct surge_gen *g)
 {
-    w->nexts[w->next_stream] = sched_next(&w->scheds[w->next_stream]);
+    double rate = atomic_load_explicit(&g->ctl_rate, memory_order_relaxed);
+    if (rate > 0)
+        w->nexts[w->next_stream] += g->nworkers / rate;
+    else
+        w->nexts[w->next_stream] = sched_next(&w->scheds[w->next_stream]);
     pick_next(w, g);
 }
 
@@ -353,6 +379,17 @@ static void run_ready(loop *l, bool *stopping, uint64_t *wake)
         return;
     for (int i = 0; i < w->nslots && !*stopping; i++) {
         slot *sl = &w->slots[i];
+        if (!slot_active(w, g, i))
+            continue;   /* the controller has fewer connections in use: it keeps its connection, idle */
+        if (sl->state == SLOT_PARKED) {
+            char err[256];
+            if (slot_connect(l, sl, err, sizeof err) != 0) {
+                slot_down(l, sl);
+                continue;
+            }
+            sl->state = SLOT_IDLE;
+            sl->ready_ns = l->now = run_now(g);
+        }
         /* A driver that finishes at once leaves the slot idle again: go round
          * on it directly, reusing the end time as the next start. */
         while (sl->state == SLOT_IDLE) {
@@ -434,6 +471,10 @@ void *worker_main(void *arg)
         sl->fd = -1;
         sl->state = SLOT_IDLE;
         sl->ready_ns = g->t0_ns;
+        if (!l.open && !slot_active(w, g, i)) {
+            sl->state = SLOT_PARKED;   /* connected when the controller asks for it */
+            continue;
+        }
         if (slot_connect(&l, sl, err, sizeof err) != 0) {
             slot_down(&l, sl);
             continue;
@@ -442,7 +483,7 @@ void *worker_main(void *arg)
         if (l.open)
             l.idle[l.nidle++] = i;
     }
-    if (!connected && w->nslots)
+    if (!connected && w->nslots && err[0])
         memcpy(w->fatal, err, sizeof w->fatal);
     if (l.open) {
         for (int k = 0; k < g->nstreams; k++)
@@ -489,6 +530,8 @@ void *worker_main(void *arg)
         /* Sleep a little short of the due time and spin the rest. */
         uint64_t sleep_ns = wait > SPIN_NS ? wait - SPIN_NS / 2 : 0;
         struct timespec ts = { .tv_sec = (time_t)(sleep_ns / NS_PER_S), .tv_nsec = (long)(sleep_ns % NS_PER_S) };
+        if (g->drv->flush)
+            g->drv->flush();
         int n = epoll_pwait2(w->epfd, events, 64, &ts, NULL);
         if (n > 0)
             l.now = run_now(g);
