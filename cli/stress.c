@@ -409,6 +409,7 @@ int cmd_stress(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    signal(SIGUSR1, SIG_IGN);   /* `surge run` pauses on it; a stress level cannot (its rate is its verdict) */
 
     int ran = surge_stress_run(s, err, sizeof err);
     if (ctx.display) {

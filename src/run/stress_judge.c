@@ -16,6 +16,7 @@
 #define WARN_BAND 10.0
 /* The judged latency grew this much (a fraction) over the level before. */
 #define WARN_LATENCY_RISE 0.5
+#define WARN_LATENCY_MIN_MS 1.0   /* ... and by at least this much */
 /* The queue grew by this share of the level's operations within it. */
 #define WARN_BACKLOG_SHARE 0.1
 
@@ -147,7 +148,9 @@ void stress_judge(const surge_stress_config *c, surge_stress_level *lv, const su
     /* Early warnings: signs of the limit before a criterion fails. */
     if (prev && prev->result && isfinite(prev->latency_ms) && isfinite(lv->latency_ms)) {
         double before = prev->latency_ms;
-        if (before > 0 && lv->latency_ms > before * (1 + WARN_LATENCY_RISE))
+        /* Relative and absolute: 0.08 -> 0.24 ms is noise, not a sign. */
+        if (before > 0 && lv->latency_ms > before * (1 + WARN_LATENCY_RISE) &&
+            lv->latency_ms - before >= WARN_LATENCY_MIN_MS)
             WARN("latency_rise", lv->latency_ms, before * (1 + WARN_LATENCY_RISE),
                  "%s latency rose %.0f%% over the level before (%.3g ms -> %.3g ms)", pn,
                  100 * (lv->latency_ms / before - 1), before, lv->latency_ms);

@@ -110,6 +110,13 @@ static void test_latency(void)
     CHECK(!strcmp(judge(&f, &g.lv), "pass") && f.lv.nwarnings == 0, "+50%% is not more than 50%%");
     f.r.latency_ms.p99 = 7.6;
     CHECK(!strcmp(judge(&f, &g.lv), "pass") && has(f.lv.warnings, f.lv.nwarnings, "latency_rise"), "+52%% warns");
+    /* ... but not a sub-millisecond wobble, however large in percent. */
+    setup(&g, 100);
+    g.r.latency_ms.p99 = 0.08;
+    judge(&g, NULL);
+    setup(&f, 200);
+    f.r.latency_ms.p99 = 0.24;
+    CHECK(!strcmp(judge(&f, &g.lv), "pass") && f.lv.nwarnings == 0, "0.08 -> 0.24 ms is noise, no warning");
 }
 
 static void test_gauges(void)
