@@ -81,13 +81,22 @@ static char *default_output(const char *in)
     return out;
 }
 
+/* A run's result or a stress's (surge stress --out json:): the stress
+ * document is the one with a capacity. */
+static int render(const char *json, FILE *out, char *err, size_t errlen)
+{
+    if (strstr(json, "\"capacity\"") && strstr(json, "\"levels\""))
+        return surge_stress_report_html(json, out, err, errlen);
+    return surge_report_html(json, out, err, errlen);
+}
+
 /* Written beside the target, then renamed over it: a failure (a full disk)
  * leaves an older report whole rather than half a new one. */
 static int write_report(const char *json, const char *path)
 {
     char err[512];
     if (strcmp(path, "-") == 0) {
-        if (surge_report_html(json, stdout, err, sizeof err) != 0) {
+        if (render(json, stdout, err, sizeof err) != 0) {
             fprintf(stderr, "surge: report: %s\n", err);
             return 1;
         }
@@ -113,7 +122,7 @@ static int write_report(const char *json, const char *path)
     umask(mask);
     fchmod(fd, 0666 & ~mask);
     int rc = 0;
-    if (surge_report_html(json, f, err, sizeof err) != 0) {
+    if (render(json, f, err, sizeof err) != 0) {
         fprintf(stderr, "surge: report: %s: %s\n", path, err);
         rc = 1;
     }
@@ -164,7 +173,7 @@ int cmd_report(int argc, char **argv)
      * the user an older report. */
     char err[512];
     FILE *sink = fopen("/dev/null", "w");
-    int bad = sink ? surge_report_html(json, sink, err, sizeof err) : 0;
+    int bad = sink ? render(json, sink, err, sizeof err) : 0;
     if (sink)
         fclose(sink);
     if (bad) {

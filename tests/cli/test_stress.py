@@ -229,6 +229,10 @@ def main_run(tmp):
     check_table(label, r, d)
     check_events(label, paths["events"], d)
     check_html(label, paths["html"], d)
+    again = paths["html"] + ".again.html"
+    rr = run(SURGE, ["report", paths["json"], "-o", again])
+    same = rr.rc == 0 and open(again, "rb").read() == open(paths["html"], "rb").read()
+    checks.check(f"{label}: surge report on the stress JSON makes the same report", same, rr.describe())
 
 
 def continue_run(tmp):
