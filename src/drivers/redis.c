@@ -13,9 +13,11 @@
  * from the other end, so a list is FIFO), or XADD <stream> * job <msg>
  * [id <id>]. Connecting blocks (bounded by RQ_CONNECT_MS: AUTH, SELECT and
  * CLIENT SETNAME in one round trip); the load does not: the socket is then
- * made nonblocking, start() appends the command with
- * redisAppendCommandArgv and writes what the kernel takes, and the engine
- * polls until the reply is there.
+ * made nonblocking, start() appends the command to the pipe's output
+ * buffer, and the engine polls until the reply is there. Past connecting,
+ * hiredis only parses replies, into the pipe (reply_fns): commands are
+ * formatted, and the socket read and written, here, with no allocation per
+ * command or reply.
  *
  * Pipelining (pipeline=N): the engine runs one call at a time per
  * connection, so each engine connection is a *lane*, and up to N lanes
@@ -24,34 +26,54 @@
  * order, and the pipe keeps a FIFO of the lanes waiting (a ring indexed by
  * sequence number) to hand each reply to its lane. Lanes of different
  * threads never share a pipe (the registry of pipes with room is keyed by
- * thread), so nothing here needs a lock on the hot path.
+ * thread), and a pipe's lanes are started, resumed and closed on that
+ * thread, so nothing here needs a lock on the hot path.
  *
- * Each lane gives the engine its own fds, never the shared socket itself
- * (two slots cannot register one fd in one epoll, and a slot's
- * registration outlives its call): a dup of the socket, and an eventfd.
- * Which one a waiting lane hands over:
- *   - the *reader*: at most one lane per pipe waits on (its dup of) the
- *     socket for EPOLLIN, and only the reader reads. Its own reply can
- *     therefore never be taken by another lane while it sleeps on a socket
- *     that has gone quiet.
- *   - the others wait on their eventfd; the reader, dispatching a reply to
- *     a lane, marks the lane done and writes its eventfd.
- *   - a lane whose command is not all written waits on its dup for
- *     EPOLLOUT (writable stays true until the buffer fills, so a lane
- *     whose bytes another lane flushed still wakes).
- * When the reader leaves (its reply came, or it is closed) while lanes are
- * still waiting, it writes the eventfd of the oldest waiting lane, which
- * takes over reading when it runs. So every lane waiting has either the
- * reader ahead of it, a pending eventfd count, or pending output to wake it.
+ * Sending: with N = 1, or in a thread that does not call flush(), start()
+ * writes at once what the kernel takes. A worker thread calls flush() before
+ * each sleep (driver.h); from its first call on, start() on a shared pipe
+ * only appends, and flush() writes each pipe the thread touched in one
+ * write: the commands of every lane started in one pass of the worker's
+ * loop go out together, and Redis reads them in one read. A thread that
+ * has called flush() once must call it before every sleep (so must anything
+ * else that polls lanes in that thread).
+ *
+ * Waking (N > 1). A lane cannot wait on the socket itself (two slots cannot
+ * register one fd in one epoll, and a slot's registration outlives its
+ * call), nor should one lane's read leave another asleep on a socket gone
+ * quiet. So the pipe has its own epoll instance, holding the socket (EPOLLIN,
+ * and EPOLLOUT while `blocked`) and an eventfd, and every lane waits on its
+ * own dup of that epoll fd, which is readable while either is ready. Any
+ * lane resumed does the pipe's work: it writes what is left, reads what has
+ * come, and hands every whole reply to its lane (LANE_DONE). No lane can
+ * miss its wake-up, because a waiting lane is always in one of these cases:
+ *   - its reply has not come: its command is written (the pipe's epoll turns
+ *     readable when the reply comes), or it is in the output buffer and the
+ *     pipe is either in this thread's flush list (flush() writes it before
+ *     the sleep) or `blocked` (readable when the socket takes more);
+ *   - another lane read its reply (it is `owed`): the eventfd is set while
+ *     the pipe owes any lane, immediately, or in a flushing thread by the
+ *     flush() before the sleep (until then every owed lane woken by the
+ *     same data is still on the engine's ready list), and it is cleared by
+ *     the last owed lane to collect its outcome.
+ * So a lane resumed for nothing (its reply not in yet) just waits again.
+ * Lanes register with EPOLLET: each event on the pipe's epoll (data in, room
+ * to write, the eventfd set) wakes every lane registered on it, and the
+ * engine re-arms (so polls) a lane's registration with each wait, so what a
+ * lane waits for cannot come without waking it; level-triggered, the
+ * engine's epoll would also poll the pipe again at each of its waits for
+ * every lane it had just returned.
  * A socket error, EOF or protocol error fails the pipe: every lane waiting
- * gets DRV_ERR_CONNECTION (and its eventfd), every later start() too, and the
- * engine replaces the lanes, which then open a new pipe together. A lane
- * closed mid-call leaves a hole in the FIFO; its reply is read and dropped,
- * and the healthy pipe has room again for the lane opened in its place.
- * With N = 1 a lane is its pipe's only lane: it waits on the socket itself.
+ * gets DRV_ERR_CONNECTION (and the wake-up), every later start() too, and
+ * the engine replaces the lanes, which then open a new pipe together. A
+ * lane closed mid-call leaves a hole in the FIFO; its reply is read and
+ * dropped, and the healthy pipe has room again for the lane opened in its
+ * place. With N = 1 a lane is its pipe's only lane: it waits on the socket
+ * itself, for EPOLLOUT too while its command is not all written.
  *
- * hiredis writes with write(2): on a socket the server has closed that
- * raises SIGPIPE, which would kill the process. Every thread that uses a
+ * Sockets are written with write(2) (by hiredis while connecting): on a
+ * socket the server has closed that raises SIGPIPE, which would kill the
+ * process. Every thread that uses a
  * connection blocks SIGPIPE for itself once (the signal then stays pending,
  * harmless, and the write fails with EPIPE).
  */
@@ -75,6 +97,7 @@
 #define RQ_PORT           6379
 #define RQ_DEFAULT_QUEUE  "surge:jobs"
 #define RQ_MAX_PIPELINE   1024
+#define RQ_OUT_KEEP       (1u << 20)   /* a pipe's output buffer larger than this is freed once written */
 
 /* SIGPIPE: see the top of the file. */
 void rq_block_sigpipe(void)
@@ -430,8 +453,8 @@ redisContext *rq_dial(const rq_target *t, int timeout_ms, const char *role, char
 /* A lane's life, one call at a time:
  *   LANE_IDLE    no call; start() appends a command, puts the lane in its
  *                pipe's FIFO and moves it to
- *   LANE_QUEUED  the command is written (or being written); the reply is
- *                not read yet. The reader moves it to
+ *   LANE_QUEUED  the command is appended (written, or to be written); the
+ *                reply is not read yet. The lane that reads it moves it to
  *   LANE_DONE    the outcome is in the lane (its reply, or the pipe's
  *                failure); the next start() or resume() hands it over and
  *                the lane is idle again. */
@@ -439,13 +462,21 @@ typedef enum lane_state { LANE_IDLE, LANE_QUEUED, LANE_DONE } lane_state;
 
 typedef struct rq_pipe rq_pipe;
 
+/* What a lane needs of a reply: hiredis's reader parses into this, in the
+ * pipe, instead of building a redisReply per reply (see reply_fns). */
+typedef struct rq_reply {
+    int type;                     /* REDIS_REPLY_* of the whole reply */
+    long long integer;            /* REDIS_REPLY_INTEGER */
+    char text[DRV_ERRMSG];        /* REDIS_REPLY_ERROR: its first line */
+} rq_reply;
+
 struct drv_conn {                 /* a lane */
     rq_pipe *p;
     lane_state state;
     uint64_t seq;                 /* LANE_QUEUED: its command's place in the FIFO */
-    int sock;                     /* its own dup of the socket; the socket itself when the pipe has one lane */
-    int efd;                      /* eventfd: its reply came, or it is to take over reading; -1 with one lane */
-    bool signalled;               /* efd holds a count not read yet */
+    int fd;                       /* what it waits on: its own dup of the pipe's epoll; the socket itself
+                                     when the pipe has one lane */
+    bool owed;                    /* LANE_DONE by another lane's read: counted in its pipe's `owed` */
     drv_errclass err;             /* LANE_DONE: the outcome */
     int64_t len;                  /* LPUSH's reply: the list's length; -1 none */
     char msg[DRV_ERRMSG];
@@ -463,8 +494,16 @@ struct rq_pipe {
     rq_pipe *next;
     bool dead;                    /* the socket failed: every call fails with `why` */
     char why[DRV_ERRMSG];
-    bool pending;                 /* output not written yet */
-    drv_conn *reader;             /* the lane waiting on the socket for EPOLLIN, NULL none */
+    int ep;                       /* pipeline > 1: the epoll every lane waits on (see the top); else -1 */
+    int efd;                      /* in ep: set while the pipe owes lanes their wake-up; -1 when ep is */
+    bool efd_set;
+    int owed;                     /* lanes LANE_DONE by another lane's read, not collected yet */
+    char *out;                    /* commands appended: [out_off, out_len) not written yet */
+    size_t out_off, out_len, out_cap;
+    bool blocked;                 /* the socket took only part of them: ep also waits for EPOLLOUT */
+    bool noted;                   /* in this thread's flush list */
+    rq_pipe *flush_next;
+    rq_reply rep;                 /* the reply being read (see reply_fns) */
     drv_conn **ring;              /* FIFO: ring[seq & (cap - 1)] is the lane of command seq, NULL if it closed */
     size_t cap;
     uint64_t sent, recv;          /* commands appended; replies read */
@@ -473,6 +512,12 @@ struct rq_pipe {
 /* Pipes with room for more lanes. Touched on connect and close only. */
 static pthread_mutex_t rq_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static rq_pipe *rq_registry;
+
+/* This thread calls flush() before it sleeps: set by its first call, for
+ * good (see the top of the file). */
+static _Thread_local bool rq_flushing;
+/* This thread's pipes with something for flush() to do. */
+static _Thread_local rq_pipe *rq_flush_list;
 
 static void list_locked(rq_pipe *p)
 {
@@ -493,10 +538,38 @@ static void unlist_locked(rq_pipe *p)
     p->listed = false;
 }
 
+/* Give flush() something to do for p (a no-op in threads that do not flush). */
+static void pipe_note(rq_pipe *p)
+{
+    if (p->noted || !rq_flushing)
+        return;
+    p->flush_next = rq_flush_list;
+    rq_flush_list = p;
+    p->noted = true;
+}
+
+static void pipe_unnote(rq_pipe *p)
+{
+    if (!p->noted)
+        return;
+    for (rq_pipe **pp = &rq_flush_list; *pp; pp = &(*pp)->flush_next)
+        if (*pp == p) {
+            *pp = p->flush_next;
+            break;
+        }
+    p->noted = false;
+}
+
 static void pipe_free(rq_pipe *p)
 {
+    pipe_unnote(p);   /* on the owner's thread: see the top of the file */
     if (p->ctx)
         redisFree(p->ctx);
+    if (p->ep >= 0)
+        close(p->ep);
+    if (p->efd >= 0)
+        close(p->efd);
+    free(p->out);
     free(p->ring);
     free(p->url);
     free(p);
@@ -518,23 +591,45 @@ static void pipe_release(rq_pipe *p)
         pipe_free(p);
 }
 
-static void lane_signal(drv_conn *l)
+/* Set the eventfd while lanes are owed their wake-up. */
+static void pipe_wake(rq_pipe *p)
 {
-    if (l->efd < 0 || l->signalled)
-        return;
     uint64_t one = 1;
-    if (write(l->efd, &one, sizeof one) == (ssize_t)sizeof one)
-        l->signalled = true;
+    if (p->efd >= 0 && p->owed > 0 && !p->efd_set && write(p->efd, &one, sizeof one) == (ssize_t)sizeof one)
+        p->efd_set = true;
 }
 
-static void lane_quiet(drv_conn *l)
+/* ... and clear it when none is. */
+static void pipe_calm(rq_pipe *p)
 {
-    if (!l->signalled)
-        return;
     uint64_t v;
-    if (read(l->efd, &v, sizeof v) < 0 && errno != EAGAIN)
+    if (p->efd_set && p->owed == 0 && (read(p->efd, &v, sizeof v) == (ssize_t)sizeof v || errno == EAGAIN))
+        p->efd_set = false;
+}
+
+/* Lane l's outcome is in; `self` is the lane doing the pipe's work, which
+ * collects its own before it returns (NULL: none does). */
+static void lane_deliver(rq_pipe *p, drv_conn *l, const drv_conn *self)
+{
+    l->state = LANE_DONE;
+    if (l == self || p->ep < 0)
         return;
-    l->signalled = false;
+    l->owed = true;
+    p->owed++;
+    if (rq_flushing)
+        pipe_note(p);   /* flush() wakes it if the engine has not resumed it by then */
+    else
+        pipe_wake(p);
+}
+
+/* Wait for EPOLLOUT too, or no more. */
+static void pipe_block(rq_pipe *p, bool on)
+{
+    p->blocked = on;
+    if (p->ep < 0)
+        return;
+    struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0) };
+    epoll_ctl(p->ep, EPOLL_CTL_MOD, p->ctx->fd, &ev);
 }
 
 /* The socket failed: every lane waiting gets the error, and a wake-up. */
@@ -548,14 +643,12 @@ static void pipe_fail(rq_pipe *p, const char *why)
         drv_conn *l = p->ring[s & (p->cap - 1)];
         if (!l)
             continue;
-        l->state = LANE_DONE;
         l->err = DRV_ERR_CONNECTION;
         snprintf(l->msg, sizeof l->msg, "%s", p->why);
-        lane_signal(l);
+        lane_deliver(p, l, NULL);
     }
     p->recv = p->sent;
-    p->reader = NULL;
-    p->pending = false;
+    p->out_off = p->out_len = 0;
     pthread_mutex_lock(&rq_registry_lock);
     unlist_locked(p);
     pthread_mutex_unlock(&rq_registry_lock);
@@ -568,38 +661,39 @@ static void pipe_fail_ctx(rq_pipe *p)
     pipe_fail(p, why);
 }
 
-/* The reader left: the oldest lane still waiting takes over (when it runs). */
-static void hand_off(rq_pipe *p)
+static bool pipe_unsent(const rq_pipe *p)
 {
-    if (p->reader || p->dead)
-        return;
-    for (uint64_t s = p->recv; s < p->sent; s++) {
-        drv_conn *l = p->ring[s & (p->cap - 1)];
-        if (l) {
-            lane_signal(l);
-            return;
-        }
-    }
+    return p->out_off < p->out_len;
 }
 
+/* Write what the kernel takes of the commands appended. */
 static void pipe_write(rq_pipe *p)
 {
-    int done = 0;
-    if (redisBufferWrite(p->ctx, &done) != REDIS_OK)
-        pipe_fail_ctx(p);
-    else
-        p->pending = !done;
+    ssize_t n = write(p->ctx->fd, p->out + p->out_off, p->out_len - p->out_off);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        pipe_fail(p, strerror(errno));
+        return;
+    }
+    if (n > 0)
+        p->out_off += (size_t)n;
+    if (p->out_off == p->out_len) {
+        p->out_off = p->out_len = 0;
+        if (p->out_cap > RQ_OUT_KEEP) {   /* after a big message, give the memory back */
+            free(p->out);
+            p->out = NULL;
+            p->out_cap = 0;
+        }
+    }
+    if (p->blocked != pipe_unsent(p))
+        pipe_block(p, pipe_unsent(p));
 }
 
-static void lane_take(drv_conn *l, const redisReply *rep)
+static void lane_take(drv_conn *l, const rq_reply *rep)
 {
-    l->state = LANE_DONE;
     l->len = -1;
     if (rep->type == REDIS_REPLY_ERROR) {
         l->err = DRV_ERR_OTHER;   /* OOM, READONLY, WRONGTYPE, NOAUTH ...: the server's word */
-        rq_first_line(rep->str, rep->len, l->msg, sizeof l->msg);
-        if (!l->msg[0])
-            snprintf(l->msg, sizeof l->msg, "error reply");
+        snprintf(l->msg, sizeof l->msg, "%s", rep->text[0] ? rep->text : "error reply");
     } else {
         l->err = DRV_OK;
         if (rep->type == REDIS_REPLY_INTEGER)
@@ -607,11 +701,70 @@ static void lane_take(drv_conn *l, const redisReply *rep)
     }
 }
 
-/* The reader's read: what the socket has, each whole reply to its lane. */
+/* hiredis's reader calls these to build each reply; they note what a lane
+ * needs in p->rep (the reader's privdata) and return it as the object,
+ * whatever the depth, so no reply costs a malloc. The reader keeps the
+ * structure of nested replies itself, and frees nothing we did not give. */
+static void *reply_note(const redisReadTask *task, long long integer)
+{
+    rq_reply *rep = &((rq_pipe *)task->privdata)->rep;
+    if (!task->parent) {
+        rep->type = task->type;
+        rep->integer = integer;
+    }
+    return rep;
+}
+
+static void *reply_string(const redisReadTask *task, char *s, size_t len)
+{
+    rq_reply *rep = reply_note(task, 0);
+    if (!task->parent && task->type == REDIS_REPLY_ERROR)
+        rq_first_line(s, len, rep->text, sizeof rep->text);
+    return rep;
+}
+
+static void *reply_array(const redisReadTask *task, int n)
+{
+    (void)n;
+    return reply_note(task, 0);
+}
+
+static void *reply_integer(const redisReadTask *task, long long v)
+{
+    return reply_note(task, v);
+}
+
+static void *reply_nil(const redisReadTask *task)
+{
+    return reply_note(task, 0);
+}
+
+static void reply_free(void *rep)
+{
+    (void)rep;
+}
+
+static redisReplyObjectFunctions reply_fns = {
+    .createString = reply_string,
+    .createArray = reply_array,
+    .createInteger = reply_integer,
+    .createNil = reply_nil,
+    .freeObject = reply_free,
+};
+
+/* One read of what the socket has, each whole reply to its lane. */
 static void pipe_read(rq_pipe *p, drv_conn *self)
 {
-    if (redisBufferRead(p->ctx) != REDIS_OK) {
-        pipe_fail_ctx(p);
+    char buf[16 * 1024];
+    ssize_t n = read(p->ctx->fd, buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;   /* nothing yet */
+    if (n <= 0) {
+        pipe_fail(p, n == 0 ? "Server closed the connection" : strerror(errno));
+        return;
+    }
+    if (redisReaderFeed(p->ctx->reader, buf, (size_t)n) != REDIS_OK) {
+        pipe_fail(p, p->ctx->reader->errstr);
         return;
     }
     for (;;) {
@@ -623,17 +776,14 @@ static void pipe_read(rq_pipe *p, drv_conn *self)
         if (!v)
             return;
         if (p->recv == p->sent) {
-            freeReplyObject(v);
             pipe_fail(p, "a reply to no command");
             return;
         }
         drv_conn *l = p->ring[p->recv++ & (p->cap - 1)];
         if (l) {
-            lane_take(l, v);
-            if (l != self)
-                lane_signal(l);
+            lane_take(l, &p->rep);
+            lane_deliver(p, l, self);
         }
-        freeReplyObject(v);
     }
 }
 
@@ -641,17 +791,20 @@ static drv_status lane_collect(drv_conn *l, drv_reply *r)
 {
     rq_pipe *p = l->p;
     r->err = l->err;
-    snprintf(r->errmsg, sizeof r->errmsg, "%s", l->err == DRV_OK ? "" : l->msg);
+    if (l->err == DRV_OK)
+        r->errmsg[0] = '\0';
+    else
+        snprintf(r->errmsg, sizeof r->errmsg, "%s", l->msg);
     r->rows = l->err == DRV_OK;
     if (l->err == DRV_OK && l->len >= 0) {
         r->ncols = 1;
         r->col[0] = l->len;
     }
     l->state = LANE_IDLE;
-    lane_quiet(l);
-    if (p->reader == l) {
-        p->reader = NULL;
-        hand_off(p);
+    if (l->owed) {
+        l->owed = false;
+        p->owed--;
+        pipe_calm(p);
     }
     return DRV_DONE;
 }
@@ -662,18 +815,8 @@ static drv_status lane_wait(drv_conn *l, drv_reply *r)
     rq_pipe *p = l->p;
     if (l->state != LANE_QUEUED)
         return lane_collect(l, r);
-    if (!p->reader)
-        p->reader = l;
-    if (p->reader == l) {
-        r->fd = l->sock;
-        r->events = EPOLLIN | (p->pending ? EPOLLOUT : 0);
-    } else if (p->pending) {
-        r->fd = l->sock;
-        r->events = EPOLLOUT;
-    } else {
-        r->fd = l->efd;
-        r->events = EPOLLIN;
-    }
+    r->fd = l->fd;
+    r->events = p->ep < 0 ? EPOLLIN | (pipe_unsent(p) ? EPOLLOUT : 0) : EPOLLIN | EPOLLET;
     return DRV_WAIT;
 }
 
@@ -707,13 +850,69 @@ static int ring_grow(rq_pipe *p)
     return 0;
 }
 
+/* n in decimal at out; how many bytes. */
+static size_t put_len(char *out, size_t n)
+{
+    char tmp[24];
+    size_t k = 0;
+    do
+        tmp[k++] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    for (size_t i = 0; i < k; i++)
+        out[i] = tmp[k - 1 - i];
+    return k;
+}
+
+/* Append a command in RESP to the pipe's output; -1 when out of memory.
+ * Not through hiredis (redisAppendCommandArgv): it builds each command in a
+ * string of its own and frees its buffer after each write, a malloc, a
+ * realloc or two and two more copies per command, a good part of a
+ * producer's time at pipeline 16. */
+static int append_command(rq_pipe *p, int argc, const char **argv, const size_t *lens)
+{
+    size_t need = 1 + 20 + 2;
+    for (int i = 0; i < argc; i++)
+        need += 1 + 20 + 2 + lens[i] + 2;
+    if (p->out_off > 0) {   /* the rest of a partial write first */
+        memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
+        p->out_len -= p->out_off;
+        p->out_off = 0;
+    }
+    if (p->out_cap - p->out_len < need) {
+        size_t cap = p->out_cap ? p->out_cap : 4096;
+        while (cap - p->out_len < need)
+            cap *= 2;
+        char *out = realloc(p->out, cap);
+        if (!out)
+            return -1;
+        p->out = out;
+        p->out_cap = cap;
+    }
+    char *o = p->out + p->out_len;
+    *o++ = '*';
+    o += put_len(o, (size_t)argc);
+    *o++ = '\r';
+    *o++ = '\n';
+    for (int i = 0; i < argc; i++) {
+        *o++ = '$';
+        o += put_len(o, lens[i]);
+        *o++ = '\r';
+        *o++ = '\n';
+        memcpy(o, argv[i], lens[i]);
+        o += lens[i];
+        *o++ = '\r';
+        *o++ = '\n';
+    }
+    p->out_len = (size_t)(o - p->out);
+    return 0;
+}
+
 static drv_status rq_start(drv_conn *l, const drv_call *call, drv_reply *r)
 {
     rq_pipe *p = l->p;
     reply_reset(r);
     if (l->state != LANE_IDLE)
         return fail_now(r, DRV_ERR_OTHER, "redis: a call is already in progress on this connection");
-    lane_quiet(l);
     if (p->dead)
         return fail_now(r, DRV_ERR_CONNECTION, p->why);
     const drv_value *pv = drv_call_params(call);
@@ -746,33 +945,45 @@ static drv_status rq_start(drv_conn *l, const drv_call *call, drv_reply *r)
 #undef ARG
     if (p->sent - p->recv == p->cap && ring_grow(p) != 0)
         return fail_now(r, DRV_ERR_OTHER, "redis: out of memory");
-    if (redisAppendCommandArgv(p->ctx, argc, argv, lens) != REDIS_OK) {
-        pipe_fail(p, "out of memory");   /* what is in the output buffer now is unknown */
-        return fail_now(r, DRV_ERR_CONNECTION, p->why);
-    }
+    if (append_command(p, argc, argv, lens) != 0)
+        return fail_now(r, DRV_ERR_OTHER, "redis: out of memory");
     p->ring[p->sent & (p->cap - 1)] = l;
     l->seq = p->sent++;
     l->state = LANE_QUEUED;
-    p->pending = true;
-    pipe_write(p);
+    if (p->ep < 0 || !rq_flushing)
+        pipe_write(p);
+    else if (!p->blocked)
+        pipe_note(p);   /* flush() writes it with the others; a blocked pipe's lanes wait for EPOLLOUT */
     return lane_wait(l, r);
 }
 
 static drv_status rq_resume(drv_conn *l, drv_reply *r)
 {
     rq_pipe *p = l->p;
-    lane_quiet(l);
     if (l->state == LANE_IDLE)
         return fail_now(r, DRV_ERR_OTHER, "redis: no call in progress");
     if (l->state == LANE_QUEUED) {
-        if (p->pending)
+        if (pipe_unsent(p))
             pipe_write(p);
-        if (!p->dead && (!p->reader || p->reader == l)) {
-            p->reader = l;
+        if (!p->dead)
             pipe_read(p, l);
-        }
     }
     return lane_wait(l, r);
+}
+
+/* Write every pipe of this thread that has commands appended, and wake
+ * the lanes still owed (see the top of the file). */
+static void rq_flush(void)
+{
+    rq_flushing = true;
+    while (rq_flush_list) {
+        rq_pipe *p = rq_flush_list;
+        rq_flush_list = p->flush_next;
+        p->noted = false;
+        if (pipe_unsent(p) && !p->blocked && !p->dead)
+            pipe_write(p);   /* may fail the pipe, which notes it again */
+        pipe_wake(p);
+    }
 }
 
 static drv_conn *lane_new(rq_pipe *p, char *err, size_t errlen)
@@ -783,23 +994,30 @@ static drv_conn *lane_new(rq_pipe *p, char *err, size_t errlen)
         return NULL;
     }
     l->p = p;
-    l->sock = l->efd = -1;
-    if (p->t.pipeline == 1) {
-        l->sock = p->ctx->fd;
+    if (p->ep < 0) {
+        l->fd = p->ctx->fd;
         return l;
     }
-    l->sock = fcntl(p->ctx->fd, F_DUPFD_CLOEXEC, 0);
-    l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (l->sock < 0 || l->efd < 0) {
-        snprintf(err, errlen, "redis: cannot open a lane's descriptors: %s", strerror(errno));
-        if (l->sock >= 0)
-            close(l->sock);
-        if (l->efd >= 0)
-            close(l->efd);
+    if ((l->fd = fcntl(p->ep, F_DUPFD_CLOEXEC, 0)) < 0) {
+        snprintf(err, errlen, "redis: cannot open a lane's descriptor: %s", strerror(errno));
         free(l);
         return NULL;
     }
     return l;
+}
+
+/* A shared pipe's epoll, holding the socket and the eventfd. */
+static int pipe_epoll(rq_pipe *p, char *err, size_t errlen)
+{
+    p->ep = epoll_create1(EPOLL_CLOEXEC);
+    p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN };
+    if (p->ep < 0 || p->efd < 0 || epoll_ctl(p->ep, EPOLL_CTL_ADD, p->ctx->fd, &ev) != 0 ||
+        epoll_ctl(p->ep, EPOLL_CTL_ADD, p->efd, &ev) != 0) {
+        snprintf(err, errlen, "redis: cannot open a pipe's descriptors: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 static rq_pipe *pipe_open(const rq_target *t, char *err, size_t errlen)
@@ -811,6 +1029,7 @@ static rq_pipe *pipe_open(const rq_target *t, char *err, size_t errlen)
         return NULL;
     }
     p->t = *t;
+    p->ep = p->efd = -1;
     if (!(p->ctx = rq_dial(t, RQ_CONNECT_MS, "producer", err, errlen))) {
         pipe_free(p);
         return NULL;
@@ -821,10 +1040,14 @@ static rq_pipe *pipe_open(const rq_target *t, char *err, size_t errlen)
         pipe_free(p);
         return NULL;
     }
-    p->ctx->flags &= ~REDIS_BLOCK;   /* hiredis now takes EAGAIN as "later", not as an error */
+    p->ctx->reader->fn = &reply_fns;
+    p->ctx->reader->privdata = p;
+    if (t->pipeline > 1 && pipe_epoll(p, err, errlen) != 0) {
+        pipe_free(p);
+        return NULL;
+    }
     return p;
 }
-
 /* A lane: on a pipe of this thread with room, for the same run and URL,
  * else on a new pipe. */
 drv_conn *rq_lane_connect(const rq_target *t, const char *url, const drv_run *run, char *err, size_t errlen)
@@ -879,15 +1102,12 @@ static void rq_close(drv_conn *l)
     rq_pipe *p = l->p;
     if (l->state == LANE_QUEUED)
         p->ring[l->seq & (p->cap - 1)] = NULL;   /* its reply will be read and dropped */
-    if (p->reader == l)
-        p->reader = NULL;
-    /* Even if it was not reading: it may be the lane just told to take
-     * over, which now never will. */
-    hand_off(p);
-    if (l->efd >= 0)
-        close(l->efd);
-    if (l->sock >= 0 && l->sock != p->ctx->fd)
-        close(l->sock);
+    if (l->owed) {
+        p->owed--;
+        pipe_calm(p);
+    }
+    if (l->fd != p->ctx->fd)
+        close(l->fd);
     free(l);
     pipe_release(p);
 }
@@ -914,6 +1134,7 @@ const drv_ops redis_driver = {
     .start = rq_start,
     .resume = rq_resume,
     .close = rq_close,
+    .flush = rq_flush,
     .channels = rq_channels,
     .run_open = rq_run_open,
     .run_connect = rq_run_connect,
