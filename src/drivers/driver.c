@@ -52,6 +52,8 @@ drv_errclass drv_run_sync(const drv_ops *d, drv_conn *c, const drv_call *call, d
 {
     drv_status st = d->start(c, call, reply);
     while (st == DRV_WAIT) {
+        if (d->flush)
+            d->flush();   /* what the call queued goes out before we wait for its answer */
         struct pollfd p = { .fd = reply->fd,
                             .events = (short)((reply->events & EPOLLIN ? POLLIN : 0) |
                                               (reply->events & EPOLLOUT ? POLLOUT : 0)) };

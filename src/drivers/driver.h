@@ -79,7 +79,7 @@ static inline const drv_value *drv_call_params(const drv_call *c) { return c->pv
 /* The outcome of a statement (or, for DRV_WAIT, what to wait for). */
 typedef struct drv_reply {
     int fd;                   /* DRV_WAIT: the socket to poll */
-    uint32_t events;          /* DRV_WAIT: EPOLLIN / EPOLLOUT */
+    uint32_t events;          /* DRV_WAIT: EPOLLIN / EPOLLOUT (and EPOLLET, if the driver wants edges) */
     drv_errclass err;         /* DRV_OK when the statement succeeded */
     char errmsg[DRV_ERRMSG];  /* the server's message when err != DRV_OK */
     int64_t rows;             /* rows changed (DML) or returned (queries) */
@@ -154,6 +154,9 @@ typedef struct drv_ops {
     const char *dialect;        /* SQL dialect the workloads write for: "sqlite", "postgres", "mysql", "none" */
     int max_conns_per_thread;   /* 0 = no limit; SQLite is 1: its calls block the thread */
     int max_conns;              /* 0 = no limit; JSON lines are 1: one stream, in order */
+    bool stable_fds;            /* the fd a call waits on stays open, the same, for the connection's
+                                   life (never closed and reopened under the engine): the engine
+                                   registers it once, not on every wait. Not libpq (it closes on EOF). */
     bool local;                 /* a local file: failing to open it is a bad argument, not a runtime failure */
 
     /* Open a connection. NULL with a one-line message (naming where it tried,

@@ -1135,6 +1135,7 @@ const drv_ops redis_driver = {
     .resume = rq_resume,
     .close = rq_close,
     .flush = rq_flush,
+    .stable_fds = true,         /* a lane's fd is its pipe's epoll, open as long as the lane */
     .channels = rq_channels,
     .run_open = rq_run_open,
     .run_connect = rq_run_connect,

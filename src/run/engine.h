@@ -127,6 +127,7 @@ typedef struct slot {
     slot_state state;
     drv_conn *dc;
     int fd;                     /* registered with the worker's epoll, or -1 */
+    uint32_t fd_events;         /* ... for these events */
     int op;
     bool measured, in_tx, rolling_back;
     int tries;                  /* tries of the current operation that failed and were retried */

@@ -56,6 +56,11 @@ static void unwatch(loop *l, slot *sl)
 static void watch(loop *l, slot *sl)
 {
     struct epoll_event ev = { .events = sl->reply.events, .data.ptr = sl };
+    /* A driver whose fds live as long as the connection (and which closes
+     * none under us) keeps its registration: no epoll_ctl per wait. */
+    if (sl->fd == sl->reply.fd && sl->fd_events == sl->reply.events && l->g->drv->stable_fds)
+        return;
+    sl->fd_events = sl->reply.events;
     if (sl->fd == sl->reply.fd) {
         if (epoll_ctl(l->w->epfd, EPOLL_CTL_MOD, sl->fd, &ev) == 0 || errno != ENOENT)
             return;
