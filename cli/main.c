@@ -8,15 +8,14 @@
  * written); 99 a threshold failed (like k6). `surge stress` (cli/stress.c):
  * 0 a level passed, 99 none passed, 1 and 2 as here.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "options.h"
+#include "outs.h"
 #include "profile.h"
 
 static surge_gen *running;   /* for the signal handler */
@@ -55,38 +54,15 @@ static void on_sample(const surge_result *live, void *user)
     }
 }
 
-/* Events as JSON lines, flushed one by one: the file is whole whenever the
- * run stops. */
 static void on_event(const surge_event *e, void *user)
 {
     run_ctx *ctx = user;
     surge_dashboard_event(ctx->dashboard, e);
-    for (int i = 0; i < ctx->nevents; i++) {
-        fputs(e->json, ctx->events[i]);
-        fputc('\n', ctx->events[i]);
-        fflush(ctx->events[i]);
-    }
+    cli_outs_event(ctx->events, ctx->nevents, e);
 }
 
-/* --out html:FILE: the result's JSON, as a result file holds it, made
- * into the report (what `surge report` does with the file). */
-static int write_html(const surge_result *r, FILE *out, const char *path)
-{
-    char *json = NULL;
-    size_t len = 0;
-    char err[512] = "out of memory";
-    FILE *mem = open_memstream(&json, &len);
-    int rc = -1;
-    if (mem) {
-        int wrote = surge_result_write_json(r, mem);
-        if (fclose(mem) == 0 && wrote == 0)
-            rc = surge_report_html(json, out, err, sizeof err);
-    }
-    if (rc != 0)
-        fprintf(stderr, "surge: writing %s failed: %s\n", path, err);
-    free(json);
-    return rc;
-}
+/* --out html:FILE (cli_write_html). */
+static int result_json(const void *r, FILE *out) { return surge_result_write_json(r, out); }
 
 static int cmd_run(int argc, char **argv)
 {
@@ -108,29 +84,14 @@ static int cmd_run(int argc, char **argv)
     if (!g)
         return cli_usage_error("%s", err);
 
-    /* Open every output before the run: a path that can't be written is the
-     * user's mistake and must not cost them the run. They are opened without
-     * truncating, so a run that fails to start leaves an old result alone. */
-    FILE *files[CLI_MAX_OUTS] = { 0 };
-    bool created[CLI_MAX_OUTS] = { 0 };
-    for (int i = 0; i < opts.nouts; i++) {
-        created[i] = access(opts.outs[i].path, F_OK) != 0;
-        files[i] = fopen(opts.outs[i].path, "a");
-        if (!files[i]) {
-            rc = cli_usage_error("--out: cannot write %s: %s", opts.outs[i].path, strerror(errno));
-            goto out;
-        }
-    }
+    /* Every output is opened before the run (outs.h): a path that can't be
+     * written must not cost the user the run. */
+    cli_outs outs = { 0 };
+    rc = cli_outs_open(&outs, &opts);
+    if (rc)
+        goto out;
     ctx.display = surge_display_new(stderr, opts.progress);
-
-    /* The events log starts with this attempt: events come from the moment
-     * the run starts, before the other outputs are truncated. */
-    for (int i = 0; i < opts.nouts; i++)
-        if (opts.outs[i].kind == OUT_EVENTS) {
-            if (ftruncate(fileno(files[i]), 0) != 0)
-                fprintf(stderr, "surge: cannot truncate %s: %s\n", opts.outs[i].path, strerror(errno));
-            ctx.events[ctx.nevents++] = files[i];
-        }
+    ctx.nevents = cli_outs_empty(&outs, true, ctx.events);
 
     if (opts.dashboard) {
         ctx.dashboard = surge_dashboard_start(opts.dashboard, opts.dashboard_token, g, err, sizeof err);
@@ -155,21 +116,15 @@ static int cmd_run(int argc, char **argv)
         surge_display_finish(ctx.display);
         fprintf(stderr, "surge: %s\n", err);
         rc = start == SURGE_EINPUT ? 2 : 1;
-        for (int i = 0; i < opts.nouts; i++)
-            if (created[i])
-                unlink(opts.outs[i].path);
+        cli_outs_abandon(&outs);
         goto out;
     }
-    for (int i = 0; i < opts.nouts; i++) {
-        if (opts.outs[i].kind == OUT_EVENTS)
-            continue;
-        if (ftruncate(fileno(files[i]), 0) != 0)
-            fprintf(stderr, "surge: cannot truncate %s: %s\n", opts.outs[i].path, strerror(errno));
+    cli_outs_empty(&outs, false, NULL);
+    for (int i = 0; i < opts.nouts; i++)
         if (opts.outs[i].kind == OUT_CSV) {
-            surge_csv_header(files[i]);
-            ctx.csv[ctx.ncsv++] = files[i];
+            surge_csv_header(outs.files[i]);
+            ctx.csv[ctx.ncsv++] = outs.files[i];
         }
-    }
     atomic_store_explicit(&ctx.csv_ready, true, memory_order_release);
     surge_gen_wait(g);
     surge_display_finish(ctx.display);
@@ -186,20 +141,17 @@ static int cmd_run(int argc, char **argv)
         if (!r->thresholds[i].ok)
             rc = 99;
     for (int i = 0; i < opts.nouts; i++)
-        if (opts.outs[i].kind == OUT_JSON && surge_result_write_json(r, files[i]) != 0) {
+        if (opts.outs[i].kind == OUT_JSON && surge_result_write_json(r, outs.files[i]) != 0) {
             fprintf(stderr, "surge: writing %s failed\n", opts.outs[i].path);
             rc = 1;
         }
     for (int i = 0; i < opts.nouts; i++)
-        if (opts.outs[i].kind == OUT_HTML && write_html(r, files[i], opts.outs[i].path) != 0)
+        if (opts.outs[i].kind == OUT_HTML &&
+            cli_write_html(result_json, r, surge_report_html, outs.files[i], opts.outs[i].path) != 0)
             rc = 1;
 out:
     running = NULL;
-    for (int i = 0; i < opts.nouts; i++)
-        if (files[i] && fclose(files[i]) != 0) {
-            fprintf(stderr, "surge: writing %s failed: %s\n", opts.outs[i].path, strerror(errno));
-            rc = rc ? rc : 1;
-        }
+    rc = cli_outs_close(&outs, rc);
     surge_display_free(ctx.display);
     surge_dashboard_stop(ctx.dashboard);   /* before the generator: its buttons call into it */
     surge_gen_free(g);

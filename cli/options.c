@@ -236,15 +236,19 @@ static int set_max_duration(cli_run *r, const char *o, const char *a)
     return 0;
 }
 
-/* "5%" or a fraction "0.05". */
-static int set_max_error_rate(cli_run *r, const char *o, const char *a)
+double cli_parse_share(const char *a)
 {
     char *end;
     double v = strtod(a, &end);
     if (end != a && *end == '%' && !end[1])
-        v /= 100;
-    else if (end == a || *end)
-        v = -1;
+        return v / 100;
+    return end == a || *end ? -1 : v;
+}
+
+/* "5%" or a fraction "0.05". */
+static int set_max_error_rate(cli_run *r, const char *o, const char *a)
+{
+    double v = cli_parse_share(a);
     if (!(v > 0 && v <= 1))
         return cli_usage_error("--%s: expected a percentage like 5%% or a fraction like 0.05, got \"%s\"", o, a);
     r->cfg.max_error_rate = v;

@@ -16,7 +16,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
+#include "core/spell.h"
 #include "core/strbuf.h"
+#include "core/yaml_diag.h"
 #include "profile_int.h"
 
 /* ---- loading --------------------------------------------------------------- */
@@ -27,11 +30,6 @@ typedef struct loader {
     char *err;
     size_t errlen;
 } loader;
-
-static void diag_quiet(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void)diag, (void)user, (void)buf, (void)len;
-}
 
 /* 1-based line and column of a node: a scalar's token, else what libfyaml
  * reports for the node (its start), read back from the collected errors. */
@@ -50,17 +48,7 @@ static bool node_pos(loader *L, struct fy_node *n, int *line, int *col)
         *col = m->column + 1 - quoted;
         return true;
     }
-    fy_node_report(n, FYET_ERROR, "position");
-    struct fy_diag_error *e, *last = NULL;
-    void *it = NULL;
-    while ((e = fy_diag_errors_iterate(L->diag, &it)))
-        last = e;
-    if (last && last->line > 0) {
-        *line = last->line;
-        *col = last->column > 0 ? last->column : 1;
-        return true;
-    }
-    return false;
+    return yaml_reported_pos(L->diag, n, line, col);
 }
 
 /* "FILE:LINE:COLUMN: message" at node `at`, else at `alt` (a value with no
@@ -307,29 +295,10 @@ static int joined_value(loader *L, const pf_field *f, struct fy_node *key, struc
     return rc;
 }
 
-/* Closest known key (edit distance <= 2, or the same with '-' for '_'),
- * for "did you mean". */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 40 || m > 40)
-        return 99;
-    int d[41][41];
-    for (size_t i = 0; i <= n; i++)
-        d[i][0] = (int)i;
-    for (size_t j = 0; j <= m; j++)
-        d[0][j] = (int)j;
-    for (size_t i = 1; i <= n; i++)
-        for (size_t j = 1; j <= m; j++) {
-            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            int x = d[i - 1][j] + 1, y = d[i][j - 1] + 1;
-            d[i][j] = c < x ? (c < y ? c : y) : (x < y ? x : y);
-        }
-    return d[n][m];
-}
-
 static int load_mapping(loader *L, struct fy_node *map, int section, profile *p);
 
+/* Closest known key (edit distance <= 2, or the same with '-' for '_'),
+ * for "did you mean". */
 static int unknown_key(loader *L, struct fy_node *k, const char *name, int section)
 {
     const pf_field *other = pf_field_by_key(name, section == PF_TOP ? PF_GUARD : PF_TOP);
@@ -347,7 +316,7 @@ static int unknown_key(loader *L, struct fy_node *k, const char *name, int secti
     for (size_t i = 0; i < pf_nfields; i++) {
         if (pf_fields[i].section != section)
             continue;
-        int d = strcmp(pf_fields[i].key, under) == 0 ? 0 : edit_distance(name, pf_fields[i].key);
+        int d = strcmp(pf_fields[i].key, under) == 0 ? 0 : spell_distance(name, pf_fields[i].key);
         if (d < bestd) {
             bestd = d;
             best = pf_fields[i].key;
@@ -434,28 +403,13 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
         fclose(f);
         return NULL;
     }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    if (!buf || ferror(f)) {
-        snprintf(err, errlen, "%s: %s", path, buf ? strerror(errno) : "out of memory");
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    return file_read_close(f, path, (size_t)st.st_size, len, err, errlen);
 }
 
 /* The last error libfyaml collected, as "FILE:LINE:COLUMN: message". */
 static int parse_failed(loader *L, const char *fallback)
 {
-    struct fy_diag_error *e, *first = NULL;
-    void *it = NULL;
-    while ((e = fy_diag_errors_iterate(L->diag, &it)))
-        if (!first && e->type >= FYET_ERROR)
-            first = e;
+    const struct fy_diag_error *first = yaml_first_error(L->diag);
     if (first && first->line > 0)
         snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->path, first->line, first->column > 0 ? first->column : 1,
                  first->msg ? first->msg : "syntax error");
@@ -473,25 +427,15 @@ int pf_read(const char *path, profile *p, char *err, size_t errlen)
     if (!text)
         return 2;
     loader L = { .path = path, .err = err, .errlen = errlen };
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.output_fn = diag_quiet;
-    dc.colorize = false;
-    L.diag = fy_diag_create(&dc);
+    L.diag = yaml_diag_new();
     if (!L.diag) {
         free(text);
         return snprintf(err, errlen, "%s: cannot set up the YAML parser", path), 2;
     }
-    fy_diag_set_collect_errors(L.diag, true);
-    struct fy_parse_cfg pc = {
-        .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT | (pf_ends_with(path, ".json") ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE),
-        .diag = L.diag,
-    };
-    struct fy_parser *fyp = fy_parser_create(&pc);
+    struct fy_parser *fyp = yaml_parser_new(L.diag, text, len, pf_ends_with(path, ".json"));
     struct fy_document *doc = NULL, *doc2 = NULL;
     int rc = 0;
-    if (!fyp || fy_parser_set_string(fyp, text, len) != 0) {
+    if (!fyp) {
         rc = (snprintf(err, errlen, "%s: cannot set up the YAML parser", path), 2);
         goto out;
     }
@@ -523,12 +467,7 @@ int pf_read(const char *path, profile *p, char *err, size_t errlen)
     }
     rc = load_mapping(&L, root, PF_TOP, p);
 out:
-    if (doc2)
-        fy_parse_document_destroy(fyp, doc2);
-    if (doc)
-        fy_parse_document_destroy(fyp, doc);
-    if (fyp)
-        fy_parser_destroy(fyp);
+    yaml_parser_free(fyp, doc, doc2);
     fy_diag_destroy(L.diag);
     free(text);
     return rc;

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "options.h"
+#include "outs.h"
 
 typedef struct stress_opts {
     const char *levels;          /* parsed once the kind is known */
@@ -34,12 +34,7 @@ typedef struct stress_opts {
 /* "96%" or a fraction "0.96", 0..1. */
 static int parse_share(const char *o, const char *a, double *out)
 {
-    char *end;
-    double v = strtod(a, &end);
-    if (end != a && *end == '%' && !end[1])
-        v /= 100;
-    else if (end == a || *end)
-        v = -1;
+    double v = cli_parse_share(a);
     if (!(v >= 0 && v <= 1))
         return cli_usage_error("--%s: expected a percentage like 96%% or a fraction like 0.96, got \"%s\"", o, a);
     *out = v;
@@ -289,11 +284,7 @@ static void on_sample(const surge_result *live, void *user)
 static void on_event(const surge_event *e, void *user)
 {
     stress_ctx *ctx = user;
-    for (int i = 0; i < ctx->nevents; i++) {
-        fputs(e->json, ctx->events[i]);
-        fputc('\n', ctx->events[i]);
-        fflush(ctx->events[i]);
-    }
+    cli_outs_event(ctx->events, ctx->nevents, e);
     bool start = !strcmp(e->type, "level_started");
     bool end = !strcmp(e->type, "level_passed") || !strcmp(e->type, "level_failed") || !strcmp(e->type, "level_stopped");
     if (end && ctx->display) {
@@ -308,23 +299,8 @@ static void on_event(const surge_event *e, void *user)
         ctx->display = surge_display_new(stderr, ctx->progress);
 }
 
-static int write_html(const surge_stress *s, FILE *out, const char *path)
-{
-    char *json = NULL;
-    size_t len = 0;
-    char err[512] = "out of memory";
-    FILE *mem = open_memstream(&json, &len);
-    int rc = -1;
-    if (mem) {
-        int wrote = surge_stress_write_json(s, mem);
-        if (fclose(mem) == 0 && wrote == 0)
-            rc = surge_stress_report_html(json, out, err, sizeof err);
-    }
-    if (rc != 0)
-        fprintf(stderr, "surge: writing %s failed: %s\n", path, err);
-    free(json);
-    return rc;
-}
+/* --out html:FILE (cli_write_html). */
+static int stress_json(const void *s, FILE *out) { return surge_stress_write_json(s, out); }
 
 int cmd_stress(int argc, char **argv)
 {
@@ -385,24 +361,13 @@ int cmd_stress(int argc, char **argv)
         return cli_usage_error("%s", err);
     }
 
-    /* Outputs opened before the run, not truncated until it has started:
-     * as `surge run` does, a path that can't be written costs nothing, and
-     * a stress that can't start leaves an old file alone. */
-    FILE *files[CLI_MAX_OUTS] = { 0 };
-    bool created[CLI_MAX_OUTS] = { 0 };
-    for (int i = 0; i < opts.nouts; i++) {
-        created[i] = access(opts.outs[i].path, F_OK) != 0;
-        files[i] = fopen(opts.outs[i].path, "a");
-        if (!files[i]) {
-            rc = cli_usage_error("--out: cannot write %s: %s", opts.outs[i].path, strerror(errno));
-            goto out;
-        }
-        if (opts.outs[i].kind == OUT_EVENTS) {
-            if (ftruncate(fileno(files[i]), 0) != 0)
-                fprintf(stderr, "surge: cannot truncate %s: %s\n", opts.outs[i].path, strerror(errno));
-            ctx.events[ctx.nevents++] = files[i];
-        }
-    }
+    /* Outputs opened before the run, as `surge run` does (outs.h); the
+     * results are written over the old ones only once the stress has ended. */
+    cli_outs outs = { 0 };
+    rc = cli_outs_open(&outs, &opts);
+    if (rc)
+        goto out;
+    ctx.nevents = cli_outs_empty(&outs, true, ctx.events);
 
     running = s;
     struct sigaction sa = { .sa_handler = on_signal };
@@ -420,34 +385,26 @@ int cmd_stress(int argc, char **argv)
     if (ran != 0) {
         fprintf(stderr, "surge: %s\n", err);
         rc = ran == SURGE_EINPUT ? 2 : 1;
-        for (int i = 0; i < opts.nouts; i++)
-            if (created[i])
-                unlink(opts.outs[i].path);
+        cli_outs_abandon(&outs);
         goto out;
     }
     FILE *table = opts.cfg.target && strncmp(opts.cfg.target, "stdout:", 7) == 0 ? stderr : stdout;
     surge_stress_print(s, table);
     fflush(table);
     rc = surge_stress_get(s)->capacity_index >= 0 ? 0 : 99;
+    cli_outs_empty(&outs, false, NULL);
     for (int i = 0; i < opts.nouts; i++) {
-        if (opts.outs[i].kind == OUT_EVENTS)
-            continue;
-        if (ftruncate(fileno(files[i]), 0) != 0)
-            fprintf(stderr, "surge: cannot truncate %s: %s\n", opts.outs[i].path, strerror(errno));
-        if (opts.outs[i].kind == OUT_JSON && surge_stress_write_json(s, files[i]) != 0) {
+        if (opts.outs[i].kind == OUT_JSON && surge_stress_write_json(s, outs.files[i]) != 0) {
             fprintf(stderr, "surge: writing %s failed: %s\n", opts.outs[i].path, strerror(errno));
             rc = 1;
         }
-        if (opts.outs[i].kind == OUT_HTML && write_html(s, files[i], opts.outs[i].path) != 0)
+        if (opts.outs[i].kind == OUT_HTML &&
+            cli_write_html(stress_json, s, surge_stress_report_html, outs.files[i], opts.outs[i].path) != 0)
             rc = 1;
     }
 out:
     running = NULL;
-    for (int i = 0; i < opts.nouts; i++)
-        if (files[i] && fclose(files[i]) != 0) {
-            fprintf(stderr, "surge: writing %s failed: %s\n", opts.outs[i].path, strerror(errno));
-            rc = rc ? rc : 1;
-        }
+    rc = cli_outs_close(&outs, rc);
     surge_stress_free(s);
     return rc;
 }

@@ -7,15 +7,9 @@
  */
 #include "surge.h"
 
-#include <errno.h>
 #include <string.h>
 
-#include "out/jsonv.h"
 #include "out/page.h"
-
-/* The report needs nothing from anywhere: a policy that says so, so that
- * neither a bug of ours nor a string in the data can make it load a thing. */
-#define REPORT_CSP "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 
 typedef struct seed_text {
     const char *p;
@@ -37,54 +31,13 @@ static void find_seed(const char *key, size_t keylen, const char *v, size_t vlen
     seed->len = vlen;
 }
 
-/* JSON holds '<' only inside strings, where "\u003c" means the same: no
- * "</script>" (nor "<!--") in the data can end the element early. */
-static void embed_json(FILE *out, const char *json)
-{
-    for (const char *p = json; *p;) {
-        size_t n = strcspn(p, "<");
-        fwrite(p, 1, n, out);
-        p += n;
-        if (*p == '<') {
-            fputs("\\u003c", out);
-            p++;
-        }
-    }
-}
-
 int surge_report_html(const char *result_json, FILE *out, char *err, size_t errlen)
 {
-    if (!result_json) {
-        snprintf(err, errlen, "no result given");
-        return -1;
-    }
-    char why[256];
-    jsonv_type type;
     seed_text seed = { 0 };
-    if (jsonv_check(result_json, strlen(result_json), &type, find_seed, &seed, why, sizeof why) != 0) {
-        snprintf(err, errlen, "not valid JSON: %s", why);
+    if (page_report_check(result_json, "result", find_seed, &seed, err, errlen) != 0)
         return -1;
-    }
-    if (type != JSONV_OBJECT) {
-        snprintf(err, errlen, "expected a surge result (a JSON object), got %s", jsonv_type_name(type));
-        return -1;
-    }
-
-    page_begin(out, "surge report", REPORT_CSP);
-    fputs("<script type=\"application/json\" id=\"surge-result\"", out);
-    if (seed.p) {
-        fputs(" data-seed=\"", out);
-        fwrite(seed.p, 1, seed.len, out);
-        fputc('"', out);
-    }
-    fputc('>', out);
-    embed_json(out, result_json);
-    fputs("</script>\n", out);
-    page_end(out, &web_report_js);
-
-    if (fflush(out) != 0 || ferror(out)) {
-        snprintf(err, errlen, "writing the report failed: %s", strerror(errno ? errno : EIO));
-        return -1;
-    }
-    return 0;
+    char attrs[40] = "";   /* the seed is at most 20 digits */
+    if (seed.p)
+        snprintf(attrs, sizeof attrs, " data-seed=\"%.*s\"", (int)seed.len, seed.p);
+    return page_report(out, "surge report", "surge-result", attrs, result_json, &web_report_js, err, errlen);
 }

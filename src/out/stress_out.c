@@ -13,15 +13,12 @@
 #include <string.h>
 
 #include "out/fmt.h"
-#include "out/jsonv.h"
 #include "out/jsonw.h"
 #include "out/page.h"
 
 /* Built from web/src/stress.js by cmake/web_assets.cmake (asset stress_js),
  * like the assets declared in out/web_assets.h. */
 extern const web_asset web_stress_js;
-
-#define REPORT_CSP "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 
 static bool rate_kind(const surge_stress_result *res)
 {
@@ -377,45 +374,9 @@ int surge_stress_write_json(const surge_stress *s, FILE *out)
 
 /* ---- HTML ----------------------------------------------------------------- */
 
-/* JSON holds '<' only inside strings, where "\u003c" means the same: no
- * "</script>" in the data can end the element early. */
-static void embed_json(FILE *out, const char *json)
-{
-    for (const char *p = json; *p;) {
-        size_t n = strcspn(p, "<");
-        fwrite(p, 1, n, out);
-        p += n;
-        if (*p == '<') {
-            fputs("\\u003c", out);
-            p++;
-        }
-    }
-}
-
 int surge_stress_report_html(const char *stress_json, FILE *out, char *err, size_t errlen)
 {
-    if (!stress_json) {
-        snprintf(err, errlen, "no stress result given");
+    if (page_report_check(stress_json, "stress result", NULL, NULL, err, errlen) != 0)
         return -1;
-    }
-    char why[256];
-    jsonv_type type;
-    if (jsonv_check(stress_json, strlen(stress_json), &type, NULL, NULL, why, sizeof why) != 0) {
-        snprintf(err, errlen, "not valid JSON: %s", why);
-        return -1;
-    }
-    if (type != JSONV_OBJECT) {
-        snprintf(err, errlen, "expected a surge stress result (a JSON object), got %s", jsonv_type_name(type));
-        return -1;
-    }
-    page_begin(out, "surge stress report", REPORT_CSP);
-    fputs("<script type=\"application/json\" id=\"surge-stress\">", out);
-    embed_json(out, stress_json);
-    fputs("</script>\n", out);
-    page_end(out, &web_stress_js);
-    if (fflush(out) != 0 || ferror(out)) {
-        snprintf(err, errlen, "writing the report failed: %s", strerror(errno ? errno : EIO));
-        return -1;
-    }
-    return 0;
+    return page_report(out, "surge stress report", "surge-stress", NULL, stress_json, &web_stress_js, err, errlen);
 }

@@ -6,25 +6,21 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "out/jsonw.h"
 #include "run/engine.h"
 
-void event_emit(struct surge_gen *g, const char *type, const char *extra, const char *fmt, ...)
+void event_vtell(surge_event_fn fn, void *user, double t, const char *type, event_members_fn more, const void *arg,
+                 const char *extra, const char *fmt, va_list ap)
 {
-    if (!g->cfg.on_event)
+    if (!fn)
         return;
     char detail[512], wall[64];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     snprintf(wall, sizeof wall, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
-    double t = ((double)run_now(g) - (double)g->measure_ns) / 1e9;
 
     char *json = NULL;
     size_t len = 0;
@@ -42,19 +38,31 @@ void event_emit(struct surge_gen *g, const char *type, const char *extra, const 
     jsonw_string(&w, type);
     jsonw_key(&w, "detail");
     jsonw_string(&w, detail);
+    if (more)
+        more(&w, arg);
     jsonw_end(&w);
-    jsonw_finish(&w);   /* extra members go before the closing brace, below */
-    fclose(m);
-    if (!json)
+    int rc = jsonw_finish(&w);   /* extra members go before the closing brace, below */
+    if (fclose(m) != 0 || rc != 0 || !json) {
+        free(json);
         return;
+    }
     if (extra && *extra && len > 0 && json[len - 1] == '}') {
-        char *more = NULL;
-        if (asprintf(&more, "%.*s, %s}", (int)(len - 1), json, extra) > 0) {
+        char *with = NULL;
+        if (asprintf(&with, "%.*s, %s}", (int)(len - 1), json, extra) > 0) {
             free(json);
-            json = more;
+            json = with;
         }
     }
     surge_event e = { .t = t, .wall = wall, .type = type, .detail = detail, .json = json };
-    g->cfg.on_event(&e, g->cfg.user);
+    fn(&e, user);
     free(json);
+}
+
+void event_emit(struct surge_gen *g, const char *type, const char *extra, const char *fmt, ...)
+{
+    double t = ((double)run_now(g) - (double)g->measure_ns) / 1e9;
+    va_list ap;
+    va_start(ap, fmt);
+    event_vtell(g->cfg.on_event, g->cfg.user, t, type, NULL, NULL, extra, fmt, ap);
+    va_end(ap);
 }

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "out/jsonw.h"
+#include "run/events.h"
 #include "run/stress_int.h"
 #include "watch/watch.h"
 
@@ -249,71 +250,46 @@ typedef struct event_more {
     double value;                /* the level's value; NAN none */
     const surge_stress_finding *finding;
     const char *verdict;
+    bool rate;                   /* set by emit: value is a rate, else connections */
 } event_more;
+
+/* What a stress event has beyond the members of every event (event_vtell). */
+static void more_members(jsonw *w, const void *arg)
+{
+    const event_more *m = arg;
+    if (m->level >= 0) {
+        jsonw_key(w, "level");
+        jsonw_int(w, m->level);
+    }
+    if (isfinite(m->value)) {
+        jsonw_key(w, m->rate ? "target_rate" : "connections");
+        jsonw_double(w, m->value);
+    }
+    if (m->verdict) {
+        jsonw_key(w, "verdict");
+        jsonw_string(w, m->verdict);
+    }
+    if (m->finding) {
+        jsonw_key(w, "what");
+        jsonw_string(w, m->finding->what);
+        jsonw_key(w, "value");
+        jsonw_double(w, m->finding->value);
+        jsonw_key(w, "bound");
+        jsonw_double(w, m->finding->bound);
+    }
+}
 
 static void emit(surge_stress *s, const char *type, const event_more *m, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void emit(surge_stress *s, const char *type, const event_more *m, const char *fmt, ...)
 {
-    if (!s->cfg.on_event)
-        return;
-    char detail[512], wall[96];
+    double t = (double)(mono_ns() - s->t0_ns) / 1e9;
+    event_more more = m ? *m : (event_more){ .level = -1, .value = NAN };
+    more.rate = s->cfg.kind == SURGE_STRESS_RATE;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    event_vtell(s->cfg.on_event, s->cfg.user, t, type, more_members, &more, NULL, fmt, ap);
     va_end(ap);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(wall, sizeof wall, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
-    double t = (double)(mono_ns() - s->t0_ns) / 1e9;
-    t = floor(t * 1000) / 1000;
-
-    char *json = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&json, &len);
-    if (!f)
-        return;
-    jsonw w;
-    jsonw_init(&w, f, 0);
-    jsonw_object(&w);
-    jsonw_key(&w, "t");
-    jsonw_double(&w, t);
-    jsonw_key(&w, "wall");
-    jsonw_string(&w, wall);
-    jsonw_key(&w, "type");
-    jsonw_string(&w, type);
-    jsonw_key(&w, "detail");
-    jsonw_string(&w, detail);
-    if (m && m->level >= 0) {
-        jsonw_key(&w, "level");
-        jsonw_int(&w, m->level);
-    }
-    if (m && isfinite(m->value)) {
-        jsonw_key(&w, s->cfg.kind == SURGE_STRESS_RATE ? "target_rate" : "connections");
-        jsonw_double(&w, m->value);
-    }
-    if (m && m->verdict) {
-        jsonw_key(&w, "verdict");
-        jsonw_string(&w, m->verdict);
-    }
-    if (m && m->finding) {
-        jsonw_key(&w, "what");
-        jsonw_string(&w, m->finding->what);
-        jsonw_key(&w, "value");
-        jsonw_double(&w, m->finding->value);
-        jsonw_key(&w, "bound");
-        jsonw_double(&w, m->finding->bound);
-    }
-    jsonw_end(&w);
-    int rc = jsonw_finish(&w);
-    if (fclose(f) == 0 && rc == 0 && json) {
-        surge_event e = { .t = t, .wall = wall, .type = type, .detail = detail, .json = json };
-        s->cfg.on_event(&e, s->cfg.user);
-    }
-    free(json);
 }
 
 /* A level's own events, with the level they belong to. */

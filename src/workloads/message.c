@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
 #include "workloads/message_int.h"
 
 /* ---- a compiled template ------------------------------------------------- */
@@ -125,16 +126,10 @@ msg_template *msg_load(const char *name_or_path, char *err, size_t errlen)
         fclose(f);
         return NULL;
     }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    if (!buf || ferror(f)) {
-        snprintf(err, errlen, "%s: %s", path, buf ? strerror(errno) : "out of memory");
-        free(buf);
-        fclose(f);
+    size_t n;
+    char *buf = file_read_close(f, path, (size_t)st.st_size, &n, err, errlen);
+    if (!buf)
         return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
     msg_template *t = msg_compile(buf, n, path, err, errlen);
     free(buf);
     return t;

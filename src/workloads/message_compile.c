@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/spell.h"
+#include "core/yaml_diag.h"
+
 #define MSG_MAX_DEPTH 64
 #define MSG_MAX_LOREM 65536
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -193,25 +196,6 @@ static bool plain_decimal(const char *s, size_t n, double *d, int *decimals)
     return isfinite(*d);
 }
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 40 || m > 40)
-        return 99;
-    int d[41][41];
-    for (size_t i = 0; i <= n; i++)
-        d[i][0] = (int)i;
-    for (size_t j = 0; j <= m; j++)
-        d[0][j] = (int)j;
-    for (size_t i = 1; i <= n; i++)
-        for (size_t j = 1; j <= m; j++) {
-            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            int x = d[i - 1][j] + 1, y = d[i][j - 1] + 1;
-            d[i][j] = c < x ? (c < y ? c : y) : (x < y ? x : y);
-        }
-    return d[n][m];
-}
-
 /* ---- compiling: positions and errors ------------------------------------- */
 
 enum { FK_CONST, FK_SLOT, FK_TEXT, FK_OBJECT, FK_ARRAY };
@@ -353,19 +337,7 @@ static bool node_pos(comp *C, struct fy_node *n, size_t off, int *line, int *col
             (*col)--;
         return true;
     }
-    /* A mapping or a list: libfyaml knows where it starts but shows it only
-     * in a report, which the diag collects. */
-    fy_node_report(n, FYET_ERROR, "position");
-    struct fy_diag_error *e, *last = NULL;
-    void *it = NULL;
-    while ((e = fy_diag_errors_iterate(C->diag, &it)))
-        last = e;
-    if (last && last->line > 0) {
-        *line = last->line;
-        *col = last->column > 0 ? last->column : 1;
-        return true;
-    }
-    return false;
+    return yaml_reported_pos(C->diag, n, line, col);   /* a mapping or a list */
 }
 
 /* "ORIGIN:LINE:COL: FIELD: message"; line 0 leaves the place out, an empty
@@ -887,7 +859,7 @@ static int comp_call(comp *C, struct fy_node *node, const char *s, size_t open, 
         int bestd = strlen(fname) <= 4 ? 2 : 3;   /* a suggestion must be close: 1 edit in a short name */
         char all[512] = "";
         for (size_t k = 0; k < COUNT(funcs); k++) {
-            int d = edit_distance(fname, funcs[k].name);
+            int d = spell_distance(fname, funcs[k].name);
             if (d < bestd)
                 bestd = d, best = funcs[k].name;
             snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", k ? ", " : "", funcs[k].name);
@@ -1322,7 +1294,7 @@ static int resolve_if(comp *C, mslot *sl)
         const char *best = NULL;
         int bestd = 4;
         for (size_t i = 0; i < C->nfields; i++) {
-            int d = C->fields[i].kind <= FK_TEXT ? edit_distance(sl->path, C->fields[i].path) : 99;
+            int d = C->fields[i].kind <= FK_TEXT ? spell_distance(sl->path, C->fields[i].path) : 99;
             if (d < bestd)
                 bestd = d, best = C->fields[i].path;
         }
@@ -1398,33 +1370,20 @@ static int order_slots(comp *C)
 
 /* ---- compiling: the whole text ------------------------------------------- */
 
-static void diag_quiet(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void)diag, (void)user, (void)buf, (void)len;
-}
-
 /* libfyaml's first error, as "ORIGIN:LINE:COLUMN: message". */
 static int parse_failed(comp *C)
 {
-    struct fy_diag_error *e, *first = NULL;
-    void *it = NULL;
-    while ((e = fy_diag_errors_iterate(C->diag, &it)))
-        if (!first && e->type >= FYET_ERROR)
-            first = e;
+    const struct fy_diag_error *first = yaml_first_error(C->diag);
     const char *what = first && first->msg ? first->msg : C->len && C->text[0] == '{' ? "not valid JSON" : "not valid YAML";
     return fail_lc(C, first ? first->line : 0, first && first->column > 0 ? first->column : 1, NULL, "%s", what);
 }
 
 static int compile_doc(comp *C, bool json)
 {
-    struct fy_parse_cfg pc = {
-        .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT | (json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE),
-        .diag = C->diag,
-    };
-    struct fy_parser *fyp = fy_parser_create(&pc);
+    struct fy_parser *fyp = yaml_parser_new(C->diag, C->text, C->len, json);
     struct fy_document *doc = NULL, *doc2 = NULL;
     int rc = -1;
-    if (!fyp || fy_parser_set_string(fyp, C->text, C->len) != 0) {
+    if (!fyp) {
         out_of_memory(C);
         goto out;
     }
@@ -1460,12 +1419,7 @@ static int compile_doc(comp *C, bool json)
     if (!rc && (C->oom || C->t->lit.oom || C->t->idlit.oom))
         rc = out_of_memory(C);
 out:
-    if (doc2)
-        fy_parse_document_destroy(fyp, doc2);
-    if (doc)
-        fy_parse_document_destroy(fyp, doc);
-    if (fyp)
-        fy_parser_destroy(fyp);
+    yaml_parser_free(fyp, doc, doc2);
     return rc;
 }
 
@@ -1481,18 +1435,12 @@ msg_template *msg_compile_as(const char *text, size_t len, const char *origin, b
         return NULL;
     }
     C.t = calloc(1, sizeof *C.t);
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.output_fn = diag_quiet;
-    dc.colorize = false;
-    C.diag = C.t ? fy_diag_create(&dc) : NULL;
+    C.diag = C.t ? yaml_diag_new() : NULL;
     if (!C.diag) {
         out_of_memory(&C);
         free(C.t);
         return NULL;
     }
-    fy_diag_set_collect_errors(C.diag, true);
     int rc = compile_doc(&C, json);
     fy_diag_destroy(C.diag);
     free(C.fields);
