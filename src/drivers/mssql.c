@@ -88,7 +88,7 @@ typedef struct ms_stmt {
 #define MS_OWN (-1)       /* ms_msg.code of a message of the driver's own */
 
 typedef struct ms_msg {   /* the first message of one kind; code 0 = none */
-    int code;             /* server message number, db-lib's 20xxx, or MS_OWN */
+    int code;             /* server message number, db-lib's own (20000 and up), or MS_OWN */
     int severity;
     int oserr;            /* db-lib errors: errno of a failed socket call */
     char text[DRV_ERRMSG];
