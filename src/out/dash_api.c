@@ -45,18 +45,6 @@ static void num(jsonw *w, const char *key, double v)
     jsonw_double(w, v);
 }
 
-static void count(jsonw *w, const char *key, uint64_t v)
-{
-    jsonw_key(w, key);
-    jsonw_uint(w, v);
-}
-
-static void str(jsonw *w, const char *key, const char *v)
-{
-    jsonw_key(w, key);
-    jsonw_string(w, v);
-}
-
 static void latency(jsonw *w, const char *key, const surge_latency *l)
 {
     jsonw_key(w, key);
@@ -79,10 +67,10 @@ static void status_lists(jsonw *w, const surge_result *r)
     for (int i = 0; i < r->nops; i++) {
         const surge_op_result *op = &r->ops[i];
         jsonw_object_flat(w);
-        str(w, "name", op->name);
+        jsonw_kv_string(w, "name", op->name);
         num(w, "weight", op->weight);
-        count(w, "ok", op->ok);
-        count(w, "failed", op->failed);
+        jsonw_kv_uint(w, "ok", op->ok);
+        jsonw_kv_uint(w, "failed", op->failed);
         latency(w, "latency_ms", &op->latency_ms);
         latency(w, "service_ms", &op->service_ms);
         jsonw_end(w);
@@ -93,9 +81,9 @@ static void status_lists(jsonw *w, const surge_result *r)
     jsonw_array(w);
     for (int i = 0; i < r->nerrors && i < API_MAX_ERRORS; i++) {
         jsonw_object_flat(w);
-        str(w, "message", r->errors[i].message);
-        str(w, "op", r->errors[i].op);
-        count(w, "count", r->errors[i].count);
+        jsonw_kv_string(w, "message", r->errors[i].message);
+        jsonw_kv_string(w, "op", r->errors[i].op);
+        jsonw_kv_uint(w, "count", r->errors[i].count);
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -105,11 +93,11 @@ static void status_lists(jsonw *w, const surge_result *r)
     for (int i = 0; i < r->nthresholds; i++) {
         const surge_threshold_result *t = &r->thresholds[i];
         jsonw_object_flat(w);
-        str(w, "expr", t->expr);
+        jsonw_kv_string(w, "expr", t->expr);
         jsonw_key(w, "ok");
         jsonw_bool(w, t->ok);
         num(w, "value", t->value);
-        str(w, "detail", t->detail);
+        jsonw_kv_string(w, "detail", t->detail);
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -131,7 +119,7 @@ static void status_target(jsonw *w, const surge_result *r)
         num(w, "min", gs->min);
         num(w, "max", gs->max);
         num(w, "mean", gs->mean);
-        count(w, "samples", gs->samples);
+        jsonw_kv_uint(w, "samples", gs->samples);
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -144,8 +132,8 @@ static void status_target(jsonw *w, const surge_result *r)
             continue;
         jsonw_key(w, o->name);
         jsonw_object_flat(w);
-        count(w, "count", o->count);
-        count(w, "lost", o->lost);
+        jsonw_kv_uint(w, "count", o->count);
+        jsonw_kv_uint(w, "lost", o->lost);
         latency(w, "latency_ms", &o->latency_ms);
         jsonw_end(w);
     }
@@ -158,7 +146,7 @@ static void status_target(jsonw *w, const surge_result *r)
         if (!f->name)
             continue;
         if (f->text)
-            str(w, f->name, f->text);
+            jsonw_kv_string(w, f->name, f->text);
         else
             num(w, f->name, f->value);
     }
@@ -171,8 +159,8 @@ void dash_write_status(const dash_state *s, FILE *out)
     jsonw w;
     jsonw_init(&w, out, 0);
     jsonw_object(&w);
-    str(&w, "surge_version", SURGE_VERSION);
-    str(&w, "state", dash_state_name(r->state));
+    jsonw_kv_string(&w, "surge_version", SURGE_VERSION);
+    jsonw_kv_string(&w, "state", dash_state_name(r->state));
     jsonw_key(&w, "paused");
     jsonw_bool(&w, r->paused);
     num(&w, "paused_s", r->paused_s);
@@ -184,22 +172,22 @@ void dash_write_status(const dash_state *s, FILE *out)
         jsonw_uint(&w, r->planned_ops);
     else
         jsonw_null(&w);
-    str(&w, "stop_reason", r->state == SURGE_STATE_DONE || r->state == SURGE_STATE_STOPPING ? r->stop_reason : NULL);
-    str(&w, "stop_detail", r->stop_detail);
-    str(&w, "guardrail", r->guardrail);
-    str(&w, "error", r->error);
+    jsonw_kv_string(&w, "stop_reason", r->state == SURGE_STATE_DONE || r->state == SURGE_STATE_STOPPING ? r->stop_reason : NULL);
+    jsonw_kv_string(&w, "stop_detail", r->stop_detail);
+    jsonw_kv_string(&w, "guardrail", r->guardrail);
+    jsonw_kv_string(&w, "error", r->error);
 
-    str(&w, "target", r->target);
-    str(&w, "workload", r->workload);
-    str(&w, "pattern", r->pattern);
-    str(&w, "mode", r->mode);
-    str(&w, "arrivals", r->arrivals);
+    jsonw_kv_string(&w, "target", r->target);
+    jsonw_kv_string(&w, "workload", r->workload);
+    jsonw_kv_string(&w, "pattern", r->pattern);
+    jsonw_kv_string(&w, "mode", r->mode);
+    jsonw_kv_string(&w, "arrivals", r->arrivals);
     jsonw_key(&w, "threads");
     jsonw_int(&w, r->threads);
     jsonw_key(&w, "connections");
     jsonw_int(&w, r->connections);
-    count(&w, "seed", r->seed);
-    str(&w, "started_at", r->started_at[0] ? r->started_at : NULL);
+    jsonw_kv_uint(&w, "seed", r->seed);
+    jsonw_kv_string(&w, "started_at", r->started_at[0] ? r->started_at : NULL);
     jsonw_key(&w, "phase");
     jsonw_int(&w, r->phase);
     jsonw_key(&w, "nphases");
@@ -207,12 +195,12 @@ void dash_write_status(const dash_state *s, FILE *out)
 
     jsonw_key(&w, "ops");
     jsonw_object_flat(&w);
-    count(&w, "total", r->ops_total);
-    count(&w, "ok", r->ops_ok);
-    count(&w, "failed", r->ops_failed);
-    count(&w, "late", r->late);
-    count(&w, "unsent", r->unsent);
-    count(&w, "retries", r->retries);
+    jsonw_kv_uint(&w, "total", r->ops_total);
+    jsonw_kv_uint(&w, "ok", r->ops_ok);
+    jsonw_kv_uint(&w, "failed", r->ops_failed);
+    jsonw_kv_uint(&w, "late", r->late);
+    jsonw_kv_uint(&w, "unsent", r->unsent);
+    jsonw_kv_uint(&w, "retries", r->retries);
     jsonw_end(&w);
 
     jsonw_key(&w, "rate");
@@ -248,9 +236,9 @@ void dash_write_metrics(const dash_state *s, double since, FILE *out)
         num(&w, "length", x->length);
         num(&w, "target_rate", x->target_rate);
         num(&w, "actual_rate", x->actual_rate);
-        count(&w, "ok", x->ok);
-        count(&w, "failed", x->failed);
-        count(&w, "late", x->late);
+        jsonw_kv_uint(&w, "ok", x->ok);
+        jsonw_kv_uint(&w, "failed", x->failed);
+        jsonw_kv_uint(&w, "late", x->late);
         num(&w, "p50_ms", x->p50_ms);
         num(&w, "p95_ms", x->p95_ms);
         num(&w, "p99_ms", x->p99_ms);

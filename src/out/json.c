@@ -34,18 +34,6 @@ static void num(jsonw *w, const char *key, double v, double q)
     jsonw_double(w, quantize(v, q));
 }
 
-static void count(jsonw *w, const char *key, uint64_t v)
-{
-    jsonw_key(w, key);
-    jsonw_uint(w, v);
-}
-
-static void str(jsonw *w, const char *key, const char *v)
-{
-    jsonw_key(w, key);
-    jsonw_string(w, v);
-}
-
 static void latency(jsonw *w, const char *key, const surge_latency *l)
 {
     jsonw_key(w, key);
@@ -76,18 +64,18 @@ static const char *state_name(surge_state s)
 
 static void write_setup(jsonw *w, const surge_result *r)
 {
-    str(w, "surge_version", SURGE_VERSION);
-    str(w, "started_at", r->started_at[0] ? r->started_at : NULL);
-    str(w, "target", r->target);
-    str(w, "workload", r->workload);
-    str(w, "pattern", r->pattern);
-    str(w, "mode", r->mode);
-    str(w, "arrivals", r->arrivals);
+    jsonw_kv_string(w, "surge_version", SURGE_VERSION);
+    jsonw_kv_string(w, "started_at", r->started_at[0] ? r->started_at : NULL);
+    jsonw_kv_string(w, "target", r->target);
+    jsonw_kv_string(w, "workload", r->workload);
+    jsonw_kv_string(w, "pattern", r->pattern);
+    jsonw_kv_string(w, "mode", r->mode);
+    jsonw_kv_string(w, "arrivals", r->arrivals);
     jsonw_key(w, "threads");
     jsonw_int(w, r->threads);
     jsonw_key(w, "connections");
     jsonw_int(w, r->connections);
-    count(w, "seed", r->seed);
+    jsonw_kv_uint(w, "seed", r->seed);
     num(w, "warmup_s", r->warmup_s, Q_S);
     num(w, "interval_s", r->interval_s, Q_S);
     num(w, "planned_s", r->planned_s, Q_S);     /* INFINITY (unknown) -> null */
@@ -100,11 +88,11 @@ static void write_setup(jsonw *w, const surge_result *r)
 
 static void write_outcome(jsonw *w, const surge_result *r)
 {
-    str(w, "state", state_name(r->state));
-    str(w, "stop_reason", r->stop_reason);
-    str(w, "guardrail", r->guardrail);
-    str(w, "stop_detail", r->stop_detail);
-    str(w, "error", r->error);
+    jsonw_kv_string(w, "state", state_name(r->state));
+    jsonw_kv_string(w, "stop_reason", r->stop_reason);
+    jsonw_kv_string(w, "guardrail", r->guardrail);
+    jsonw_kv_string(w, "stop_detail", r->stop_detail);
+    jsonw_kv_string(w, "error", r->error);
     num(w, "paused_s", r->paused_s, Q_S);
     num(w, "duration_s", r->duration_s, Q_S);
     num(w, "throughput", r->throughput, Q_RATE);
@@ -112,15 +100,15 @@ static void write_outcome(jsonw *w, const surge_result *r)
 
     jsonw_key(w, "ops");
     jsonw_object_flat(w);
-    count(w, "total", r->ops_total);
-    count(w, "ok", r->ops_ok);
-    count(w, "failed", r->ops_failed);
-    count(w, "late", r->late);
-    count(w, "warmup_dropped", r->warmup_dropped);
-    count(w, "unsent", r->unsent);
-    count(w, "capped", r->capped);
-    count(w, "warmup_ok", r->warmup_ok);
-    count(w, "retries", r->retries);
+    jsonw_kv_uint(w, "total", r->ops_total);
+    jsonw_kv_uint(w, "ok", r->ops_ok);
+    jsonw_kv_uint(w, "failed", r->ops_failed);
+    jsonw_kv_uint(w, "late", r->late);
+    jsonw_kv_uint(w, "warmup_dropped", r->warmup_dropped);
+    jsonw_kv_uint(w, "unsent", r->unsent);
+    jsonw_kv_uint(w, "capped", r->capped);
+    jsonw_kv_uint(w, "warmup_ok", r->warmup_ok);
+    jsonw_kv_uint(w, "retries", r->retries);
     jsonw_end(w);
     num(w, "late_after_ms", r->late_after_s * 1e3, Q_MS);
 
@@ -138,9 +126,9 @@ static void write_ops(jsonw *w, const surge_result *r)
         jsonw_key(w, op->name);
         jsonw_object(w);
         num(w, "weight", op->weight, Q_RATIO);
-        count(w, "ok", op->ok);
-        count(w, "failed", op->failed);
-        count(w, "warmup_ok", op->warmup_ok);
+        jsonw_kv_uint(w, "ok", op->ok);
+        jsonw_kv_uint(w, "failed", op->failed);
+        jsonw_kv_uint(w, "warmup_ok", op->warmup_ok);
         latency(w, "latency_ms", &op->latency_ms);
         latency(w, "service_ms", &op->service_ms);
         jsonw_end(w);
@@ -158,13 +146,13 @@ static void write_errors(jsonw *w, const surge_result *r)
     jsonw_key(w, "errors");
     jsonw_object(w);
     for (int i = 0; i < r->nerrors; i++)
-        count(w, r->errors[i].message, r->errors[i].count);
+        jsonw_kv_uint(w, r->errors[i].message, r->errors[i].count);
     jsonw_end(w);
 
     jsonw_key(w, "error_ops");
     jsonw_object(w);
     for (int i = 0; i < r->nerrors; i++)
-        str(w, r->errors[i].message, r->errors[i].op);
+        jsonw_kv_string(w, r->errors[i].message, r->errors[i].op);
     jsonw_end(w);
 }
 
@@ -175,11 +163,11 @@ static void write_thresholds(jsonw *w, const surge_result *r)
     for (int i = 0; i < r->nthresholds; i++) {
         const surge_threshold_result *t = &r->thresholds[i];
         jsonw_object_flat(w);
-        str(w, "expr", t->expr);
+        jsonw_kv_string(w, "expr", t->expr);
         jsonw_key(w, "ok");
         jsonw_bool(w, t->ok);
         num(w, "value", t->value, 1e4);
-        str(w, "detail", t->detail);
+        jsonw_kv_string(w, "detail", t->detail);
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -199,7 +187,7 @@ static void write_target(jsonw *w, const surge_result *r)
         num(w, "min", gs->min, Q_RATE);
         num(w, "max", gs->max, Q_RATE);
         num(w, "mean", gs->mean, Q_RATE);
-        count(w, "samples", gs->samples);
+        jsonw_kv_uint(w, "samples", gs->samples);
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -210,8 +198,8 @@ static void write_target(jsonw *w, const surge_result *r)
         const surge_observed *o = &r->observed[i];
         jsonw_key(w, o->name);
         jsonw_object(w);
-        count(w, "count", o->count);
-        count(w, "lost", o->lost);
+        jsonw_kv_uint(w, "count", o->count);
+        jsonw_kv_uint(w, "lost", o->lost);
         latency(w, "latency_ms", &o->latency_ms);
         jsonw_end(w);
     }
@@ -225,8 +213,8 @@ static void write_target(jsonw *w, const surge_result *r)
         jsonw_object(w);
         num(w, "target", c->target, Q_RATE);
         num(w, "band", c->band, Q_RATE);
-        str(w, "source", c->source);
-        str(w, "kind", c->kind);
+        jsonw_kv_string(w, "source", c->source);
+        jsonw_kv_string(w, "kind", c->kind);
         num(w, "start", c->start, Q_RATE);
         num(w, "final", c->final, Q_RATE);
         num(w, "lowest", c->lowest, Q_RATE);
@@ -238,7 +226,7 @@ static void write_target(jsonw *w, const surge_result *r)
         num(w, "stable_for_s", c->stable_for_s, Q_S);
         jsonw_key(w, "stable");
         jsonw_bool(w, c->stable);
-        str(w, "verdict", c->verdict);
+        jsonw_kv_string(w, "verdict", c->verdict);
         jsonw_end(w);
     }
 
@@ -246,7 +234,7 @@ static void write_target(jsonw *w, const surge_result *r)
     jsonw_object(w);
     for (int i = 0; i < r->nfacts; i++) {
         if (r->facts[i].text)
-            str(w, r->facts[i].name, r->facts[i].text);
+            jsonw_kv_string(w, r->facts[i].name, r->facts[i].text);
         else
             num(w, r->facts[i].name, r->facts[i].value, Q_S);
     }
@@ -264,9 +252,9 @@ static void write_history(jsonw *w, const surge_result *r)
         num(w, "length", s->length, Q_S);
         num(w, "target_rate", s->target_rate, Q_RATE);
         num(w, "actual_rate", s->actual_rate, Q_RATE);
-        count(w, "ok", s->ok);
-        count(w, "failed", s->failed);
-        count(w, "late", s->late);
+        jsonw_kv_uint(w, "ok", s->ok);
+        jsonw_kv_uint(w, "failed", s->failed);
+        jsonw_kv_uint(w, "late", s->late);
         num(w, "p50_ms", s->p50_ms, Q_MS);
         num(w, "p95_ms", s->p95_ms, Q_MS);
         num(w, "p99_ms", s->p99_ms, Q_MS);

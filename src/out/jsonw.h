@@ -75,6 +75,10 @@ void jsonw_uint(jsonw *w, uint64_t v);
 void jsonw_bool(jsonw *w, bool v);
 void jsonw_null(jsonw *w);
 
+/* A key and its value in one call, for the usual object member. */
+static inline void jsonw_kv_string(jsonw *w, const char *key, const char *s) { jsonw_key(w, key); jsonw_string(w, s); }
+static inline void jsonw_kv_uint(jsonw *w, const char *key, uint64_t v) { jsonw_key(w, key); jsonw_uint(w, v); }
+
 /* End the document (a newline when pretty), flush, and say how it went:
  * 0, or -1 with errno set when a write failed (EINVAL after misuse or when
  * containers were left open). */
