@@ -122,8 +122,12 @@ def guardrails(tmp):
     checks.eq("rss guardrail: exit 3", r.rc, 3) or print(r.describe())
     d = load_json(out) or {}
     checks.eq("rss guardrail: named", d.get("guardrail"), "max-child-rss")
-    checks.check("rss guardrail: the gauge shows the 80 MB", d.get("gauges", {}).get("child_rss_mb", {}).get("max", 0) > 80,
-                 f"{d.get('gauges')}")
+    # Over the limit, not necessarily the whole 80 MB: on a busy machine the
+    # 100 ms check can catch the child halfway through filling its buffer.
+    checks.check("rss guardrail: the gauge shows the memory over the limit",
+                 d.get("gauges", {}).get("child_rss_mb", {}).get("max", 0) > 50, f"{d.get('gauges')}")
+    checks.check("rss guardrail: the detail gives the reading and the limit",
+                 "limit 50.0 MiB" in (d.get("stop_detail") or ""), f"{d.get('stop_detail')}")
     out = os.path.join(tmp, "cpu.json")
     spin = "exec:" + sys.executable + " -c 'while True: pass'"
     r = run(SURGE, ["run", spin, "--pattern", "constant(10, 20s)", "--max-child-cpu", "50", "--drain", "1s",
