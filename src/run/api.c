@@ -64,7 +64,7 @@ int surge_workload_describe(const char *name, FILE *out)
     static const char *const dialects[] = { "sqlite", "postgres", "mysql" };
     for (size_t d = 0; d < sizeof dialects / sizeof dialects[0]; d++) {
         int n;
-        const char *const *sql = w->statements(dialects[d], NULL, &n);
+        const char *const *sql = w->statements(w, dialects[d], NULL, &n);
         if (!sql)
             continue;
         if (n == 0) {   /* written from the schema the target has */

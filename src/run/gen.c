@@ -349,7 +349,7 @@ surge_gen *surge_gen_new(const surge_config *cfg, char *err, size_t errlen)
     if (check_queue_options(g, err, errlen) != 0)
         goto bad;
     int nstmts;
-    if (!g->wl->statements(g->drv->dialect, NULL, &nstmts)) {
+    if (!g->wl->statements(g->wl, g->drv->dialect, NULL, &nstmts)) {
         fail(err, errlen, "workload %s has no SQL for %s targets", g->wl->name, g->drv->name);
         goto bad;
     }
@@ -462,7 +462,7 @@ static int setup_target(surge_gen *g, char *err, size_t errlen)
     drv_conn *c = queue ? NULL : g->drv->connect(g->target, err, errlen);
     if (!c && !queue)
         return g->drv->local ? SURGE_EINPUT : SURGE_ERUNTIME;
-    int rc = g->wl->setup(g->drv, c, &o, &g->wl_shared, err, errlen);
+    int rc = g->wl->setup(g->wl, g->drv, c, &o, &g->wl_shared, err, errlen);
     if (c)
         g->drv->close(c);
     if (rc != 0)

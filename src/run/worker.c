@@ -82,7 +82,7 @@ static int slot_connect(loop *l, slot *sl, char *err, size_t errlen)
 {
     struct surge_gen *g = l->g;
     int n;
-    const char *const *sql = g->wl->statements(g->drv->dialect, g->wl_shared, &n);
+    const char *const *sql = g->wl->statements(g->wl, g->drv->dialect, g->wl_shared, &n);
     sl->dc = g->run ? g->drv->run_connect(g->run, err, errlen) : g->drv->connect(g->target, err, errlen);
     if (!sl->dc)
         return -1;

@@ -277,8 +277,9 @@ static void crud_shared_free(void *p)
     free(sh);
 }
 
-static int crud_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
+static int crud_setup(const wl_def *w, const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
 {
+    (void)w;
     crud_shared *sh = calloc(1, sizeof *sh);
     if (!sh)
         return snprintf(err, errlen, "out of memory"), -1;
@@ -334,8 +335,9 @@ static int crud_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **s
     return 0;
 }
 
-static const char *const *crud_statements(const char *dialect, const void *shared, int *n)
+static const char *const *crud_statements(const wl_def *w, const char *dialect, const void *shared, int *n)
 {
+    (void)w;
     static const char *const none[] = { NULL };
     const crud_shared *sh = shared;
     if (dl_kind_of(dialect) == DL_OTHER)

@@ -57,8 +57,9 @@ typedef struct ec_state {
     char name[64], email[160], ts[32];
 } ec_state;
 
-static const char *const *ec_statements(const char *dialect, const void *shared, int *n)
+static const char *const *ec_statements(const wl_def *w, const char *dialect, const void *shared, int *n)
 {
+    (void)w;
     (void)shared;
     const ec_sql *sql = ec_sql_for(dialect);
     *n = S_COUNT;
@@ -432,8 +433,9 @@ static int seed_rows(const drv_ops *d, drv_conn *c, const wl_setup *o, double no
     return run(d, c, &call, &rep, err, errlen);
 }
 
-static int ec_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
+static int ec_setup(const wl_def *w, const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
 {
+    (void)w;
     char msg[256];
     const ec_sql *sql = ec_sql_for(d->dialect);
     if (!sql) {

@@ -10,8 +10,9 @@ static const wl_opdef noop_ops[] = {
 
 static const char *const noop_sql[] = { "SELECT 1" };
 
-static const char *const *noop_statements(const char *dialect, const void *shared, int *n)
+static const char *const *noop_statements(const wl_def *w, const char *dialect, const void *shared, int *n)
 {
+    (void)w;
     (void)shared;
     if (strcmp(dialect, "queue") == 0)
         return NULL;   /* a queue takes messages, not statements */
@@ -19,8 +20,9 @@ static const char *const *noop_statements(const char *dialect, const void *share
     return noop_sql;
 }
 
-static int noop_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
+static int noop_setup(const wl_def *w, const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
 {
+    (void)w;
     (void)d, (void)c, (void)o, (void)err, (void)errlen;
     *shared = NULL;
     return 0;

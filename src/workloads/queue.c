@@ -20,16 +20,18 @@ typedef struct queue_state {
     strbuf msg, id;
 } queue_state;
 
-static const char *const *queue_statements(const char *dialect, const void *shared, int *n)
+static const char *const *queue_statements(const wl_def *w, const char *dialect, const void *shared, int *n)
 {
+    (void)w;
     static const char *const none[1] = { NULL };
     (void)shared;
     *n = 0;
     return strcmp(dialect, "queue") == 0 ? none : NULL;
 }
 
-static int queue_setup(const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
+static int queue_setup(const wl_def *w, const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared, char *err, size_t errlen)
 {
+    (void)w;
     (void)d, (void)c;
     msg_template *t = msg_load(o->message ? o->message : "job", err, errlen);
     if (!t)

@@ -453,7 +453,7 @@ static int seed_builtin(seeder *sd, const wl_def *w)
     void *shared = NULL;
     if (!w->setup)
         return 0;
-    int rc = w->setup(sd->d, sd->c, &o, &shared, sd->err, sd->errlen);
+    int rc = w->setup(w, sd->d, sd->c, &o, &shared, sd->err, sd->errlen);
     if (w->shared_free)
         w->shared_free(shared);
     return rc == 0 ? 0 : -1;

@@ -61,13 +61,13 @@ typedef struct wl_def {
      * `shared` is what setup built (NULL before it, e.g. for `surge
      * workloads`): a workload whose statements come from the schema it
      * found (crud) returns none until then. */
-    const char *const *(*statements)(const char *dialect, const void *shared, int *nstmts);
+    const char *const *(*statements)(const struct wl_def *w, const char *dialect, const void *shared, int *nstmts);
 
     /* Once, before the workers start, on one connection: create the schema
      * and seed it when empty (or when fresh), and build the shared state
      * (*shared, freed with shared_free). -1 with a message on failure;
      * -2 when the user asked for something the target lacks (bad input). */
-    int (*setup)(const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared,
+    int (*setup)(const struct wl_def *w, const drv_ops *d, drv_conn *c, const wl_setup *o, void **shared,
                  char *err, size_t errlen);
     void (*shared_free)(void *shared);
 
@@ -81,6 +81,9 @@ typedef struct wl_def {
     int (*next)(void *state, wl_env *env, const drv_reply *reply, drv_call *call);
     /* The operation ended (ok = 1 committed, 0 failed and rolled back). */
     void (*end)(void *state, wl_env *env, int ok);
+
+    const void *ctx;        /* the workload's own definition, for workloads built at run time
+                               (a workload file): statements() and setup() get the wl_def */
 } wl_def;
 
 const wl_def *wl_find(const char *name);
