@@ -46,6 +46,8 @@ typedef struct wl_setup {
     int fresh;              /* drop the workload's tables first */
     uint64_t seed;
     const char *tables;     /* "a,b": the tables a schema-driven workload may touch; NULL all */
+    const char *target;     /* the run's URL, for work the set-up does on connections of its own (seeding) */
+    double hold_s;          /* stress workload: how long a blocking transaction holds its locks */
 } wl_setup;
 
 typedef struct wl_def {
@@ -55,6 +57,8 @@ typedef struct wl_def {
     const wl_opdef *ops;
     bool per_channel;       /* one operation per channel (queue) of the target, each like ops[0],
                                named after its channel; op i sends to channel i */
+    bool table_report;      /* report per-table server statistics at the end even when not asked
+                               (the stress workload: where did the load go?) */
 
     /* Statement texts for a dialect ("sqlite", "none" ...), in the order the
      * op code refers to them; NULL when the dialect is not supported.
