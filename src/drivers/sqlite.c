@@ -9,10 +9,13 @@
  */
 #include "drivers/driver.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SQLITE_BUSY_MS 5000
 
@@ -53,6 +56,23 @@ static void sqlite_close(drv_conn *c)
     free(c);
 }
 
+static int memory_keep(const char *name, int flags, char *err, size_t errlen)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static sqlite3 *keeper;   /* never closed: the database lasts as long as the process */
+    int rc = 0;
+    pthread_mutex_lock(&lock);
+    if (!keeper && sqlite3_open_v2(name, &keeper, flags & ~SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite: cannot open an in-memory database: %s",
+                 keeper ? sqlite3_errmsg(keeper) : "out of memory");
+        sqlite3_close(keeper);
+        keeper = NULL;
+        rc = -1;
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
 static drv_conn *sqlite_connect(const char *url, char *err, size_t errlen)
 {
     const char *path = sqlite_path(url);
@@ -66,6 +86,22 @@ static drv_conn *sqlite_connect(const char *url, char *err, size_t errlen)
         return NULL;
     }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    bool memory = strcmp(path, ":memory:") == 0;
+    char memname[64];
+    if (memory) {
+        /* A plain :memory: is private to its connection: the workers would
+         * each see an empty database, not the one set-up filled. memdb
+         * databases whose name starts with '/' are shared by the process's
+         * connections (with SQLite's usual locking), and live while one of
+         * them is open: a keeper connection holds it for the process. */
+        snprintf(memname, sizeof memname, "file:/surge-memory-%ld?vfs=memdb", (long)getpid());
+        path = memname;
+        flags |= SQLITE_OPEN_URI;
+        if (memory_keep(path, flags, err, errlen) != 0) {
+            free(c);
+            return NULL;
+        }
+    }
     if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "sqlite: cannot open '%s': %s", path,
                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
@@ -76,7 +112,7 @@ static drv_conn *sqlite_connect(const char *url, char *err, size_t errlen)
     /* The first statement reads the file: a file that is not a database, or
      * one we may not write, fails here rather than mid-run. */
     char *msg = NULL;
-    const char *setup = strcmp(path, ":memory:") == 0
+    const char *setup = memory
         ? "PRAGMA foreign_keys=ON"
         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON";
     if (sqlite3_exec(c->db, setup, NULL, NULL, &msg) != SQLITE_OK) {
