@@ -162,6 +162,22 @@ def foreign_table(tmp):
     checks.eq(f"{label}: the table is untouched (SQLite)", db_query(db, "SELECT * FROM customers"), [(42,)])
 
 
+def in_memory(tmp):
+    """sqlite::memory: is one database for all the run's connections: the
+    workers see what set-up created and seeded (each used to get an empty
+    database of its own: every operation failed with "no such table")."""
+    label = "sqlite::memory:"
+    out = os.path.join(tmp, "memory.json")
+    r = run(SURGE, ["run", "sqlite::memory:", "--progress", "none", "--connections", "4",
+                    "--transactions", "2000", "--out", f"json:{out}"], timeout=NEW_DB_TIMEOUT)
+    d = load_json(out)
+    if checks.check(f"{label}: exit code 0 and a result", r.rc == 0 and d is not None, r.describe()):
+        checks.eq(f"{label}: 2000 ok", d["ops"]["ok"], 2000)
+        checks.eq(f"{label}: none failed", d["ops"]["failed"], 0)
+        checks.check(f"{label}: the delete operation found seeded pending orders",
+                     d["by_op"]["delete_pending_item"]["ok"] > 0, f"{d['by_op']['delete_pending_item']}")
+
+
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.reader(f))
@@ -253,6 +269,7 @@ def main():
         refused_items(tmp, db)
         locked_file(tmp)
         foreign_table(tmp)
+        in_memory(tmp)
     checks.finish()
 
 
