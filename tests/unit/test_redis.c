@@ -718,7 +718,7 @@ static void test_big(const drv_ops *d, redisContext *a, const char *base)
     key(q, sizeof q, "big");
     command(a, "DEL %s", q);
     snprintf(url, sizeof url, "%s?queue=%s&pipeline=4", base, q);
-    size_t size = 4u << 20;
+    size_t size = 8u << 20;
     char *big = malloc(size + 1);
     lane ls[4];
     if (big && open_lanes(d, url, ls, 4)) {
@@ -827,14 +827,17 @@ static void fake_stop(fake *f)
 
 static void test_output_waits(const drv_ops *d)
 {
-    fake f = { .stall_ms = 500, .garbage_at = 17 };
+    /* Stalled after the first big command too: 4 lanes of 8 MiB messages
+     * then outgrow what loopback buffers hold (about 10 MiB at most), so the
+     * pipe must wait for EPOLLOUT however fast the server reads otherwise. */
+    fake f = { .stall_ms = 500, .garbage_at = 17, .pause_after = 1, .pause_ms = 500 };
     if (!fake_start(&f)) {
         CHECK(false, "fake server: %m");
         return;
     }
     char url[128];
     snprintf(url, sizeof url, "redis://127.0.0.1:%d/0?queue=q&pipeline=4", f.port);
-    size_t size = 4u << 20;
+    size_t size = 8u << 20;
     char *big = malloc(size + 1);
     lane ls[4];
     if (big && open_lanes(d, url, ls, 4)) {
