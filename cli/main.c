@@ -250,6 +250,7 @@ static void usage(FILE *out)
                  "  workloads [NAME]         list the built-in workloads, or show one\n"
                  "  inspect URL [--json]     print a database's schema (surge inspect --help)\n"
                  "  seed URL [options]       fill its tables with generated rows (surge seed --help)\n"
+                 "  migrate URL --dir DIR    apply numbered SQL files once each (surge migrate --help)\n"
                  "  report RESULT.json [-o FILE]  an HTML report of a result file (surge report --help)\n"
                  "  profile list|show|save|delete  saved run settings (surge profile --help)\n"
                  "  version                  print the version\n");
@@ -276,6 +277,8 @@ int main(int argc, char **argv)
         return cmd_seed(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 2, argv + 2);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc - 2, argv + 2);
     if (strcmp(cmd, "profile") == 0)
         return cmd_profile(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
@@ -286,5 +289,5 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    return cli_usage_error("unknown command '%s' (expected run, stress, plan, workloads, inspect, seed, report, profile, version)", cmd);
+    return cli_usage_error("unknown command '%s' (expected run, stress, plan, workloads, inspect, seed, migrate, report, profile, version)", cmd);
 }

@@ -71,6 +71,9 @@ int cmd_seed(int argc, char **argv);
 /* `surge report` (cli/report.c). */
 int cmd_report(int argc, char **argv);
 
+/* `surge migrate` (cli/migrate.c). */
+int cmd_migrate(int argc, char **argv);
+
 /* A share written as a percentage "5%" or a fraction "0.05": the fraction,
  * or -1 when a is neither (the range is the caller's to check). */
 double cli_parse_share(const char *a);

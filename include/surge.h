@@ -440,6 +440,21 @@ void surge_seed_config_init(surge_seed_config *cfg);
  * One line in err, passwords masked. */
 int surge_seed(surge_seed_config *cfg, char *err, size_t errlen);
 
+/* ---- migrations -------------------------------------------------------- */
+
+#define SURGE_MIGRATE_DRY_RUN       1u   /* list what would be applied; change nothing */
+#define SURGE_MIGRATE_STATUS        2u   /* list applied and pending files (dir may be NULL) */
+#define SURGE_MIGRATE_ALLOW_CHANGED 4u   /* an applied file edited since: a warning, not an error */
+
+/* Apply the NNN_name.sql files of dir to the database at url, once each,
+ * in numeric order, recorded in its table surge_migrations
+ * (docs/migrations.md); a line per file to out (NULL: quiet), then a
+ * count. 0; SURGE_EINPUT (unknown scheme, a target without SQL, no such
+ * folder, a badly named or duplicate-numbered file, an applied file whose
+ * checksum changed); SURGE_ERUNTIME (unreachable, or a file failed: the
+ * files before it stay applied). One line in err, passwords masked. */
+int surge_migrate(const char *url, const char *dir, unsigned flags, FILE *out, char *err, size_t errlen);
+
 /* Durations and rates as people write them ("500ms", "1h30m", "30s"; a bare
  * number is seconds / "100", "30/m"). 0 on success, -1 on bad input. */
 int surge_parse_duration(const char *s, double *seconds);
