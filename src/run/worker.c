@@ -198,7 +198,6 @@ static void slot_drive(loop *l, slot *sl, drv_status st)
                     counter_add(&l->w->stats.retries, 1);
                 sl->failure = DRV_OK;
                 sl->rolling_back = false;
-    sl->tries = 0;
                 g->wl->begin(sl->state_buf, sl->op, &sl->env, &sl->call);
                 st = g->drv->start(sl->dc, &sl->call, &sl->reply);
                 continue;
@@ -269,6 +268,7 @@ static void slot_begin(loop *l, slot *sl, uint64_t intended, bool measured, int 
     sl->measured = measured;
     sl->failure = DRV_OK;
     sl->rolling_back = false;
+    sl->tries = 0;
     if (measured) {
         uint64_t lag = l->now > intended ? l->now - intended : 0;
         hist_record(&w->stats.lag, lag);
